@@ -1,0 +1,1 @@
+"""Rasa SDK custom actions: thin adapters between the tracker and :mod:`bot`."""

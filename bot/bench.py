@@ -1,0 +1,165 @@
+"""Benchmark: latency and throughput over the REST channel, start and training time.
+
+``make bench`` runs it; the figures go into README.md between the
+``bench:start`` / ``bench:end`` markers, with the date and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from bot import conversations
+from bot.config import PROJECT_ROOT, load_settings
+from bot.servers import Assistant, base_env
+
+README = PROJECT_ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def question_mix() -> list[str]:
+    """The FAQ questions of the conversation tests plus a few basics and unclear ones."""
+    data = yaml.safe_load((PROJECT_ROOT / "tests" / "conversations" / "faq.yml").read_text(encoding="utf-8"))
+    questions = [c["steps"][0]["user"] for c in data["conversations"]]
+    return questions + ["Hallo", "danke", "Wie hoch ist mein Beitrag?", "qr code", "xq zzv blorp"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def load_run(url: str, senders: int, per_sender: int, questions: list[str]) -> dict[str, float]:
+    """``senders`` threads, each its own conversation, each sending ``per_sender`` messages."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def sender(index: int) -> None:
+        sender_id = f"bench-{uuid.uuid4().hex}"
+        for n in range(per_sender):
+            text = questions[(index * 7 + n) % len(questions)]
+            began = time.perf_counter()
+            try:
+                reply = conversations.send(url, sender_id, text)
+                if not reply:
+                    raise RuntimeError("empty reply")
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                errors.append(str(exc))
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(senders)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise RuntimeError(f"{len(errors)} requests failed, e.g. {errors[0]}")
+    ms = [x * 1000 for x in latencies]
+    return {
+        "messages": len(ms),
+        "p50": percentile(ms, 50),
+        "p95": percentile(ms, 95),
+        "p99": percentile(ms, 99),
+        "mean": statistics.fmean(ms),
+        "throughput": len(ms) / elapsed,
+    }
+
+
+def training_seconds() -> float:
+    """A full training (``--force``: no cached components) into a scratch folder."""
+    settings = load_settings()
+    with tempfile.TemporaryDirectory() as out:
+        began = time.perf_counter()
+        subprocess.run(  # noqa: S603 - fixed command
+            [sys.executable, "-m", "rasa", "train", "--force", "--out", out, "--fixed-model-name", "bench"],
+            cwd=PROJECT_ROOT, env=base_env(settings), check=True, capture_output=True,
+        )
+        return time.perf_counter() - began
+
+
+def render(results: dict[int, dict[str, float]], start_s: float, train_s: float | None) -> str:
+    today = dt.date.today().isoformat()
+    lines = [
+        START,
+        f"Measured {today} with `make bench` on this project's CI machine kind "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}); REST channel on loopback, "
+        "a mix of FAQ questions, basics and unclear messages.",
+        "",
+        "| concurrent senders | messages | p50 ms | p95 ms | p99 ms | throughput msg/s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for senders, r in sorted(results.items()):
+        lines.append(
+            f"| {senders} | {r['messages']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['throughput']:.1f} |"
+        )
+    lines += ["", f"- Start until the REST channel answers (model load, both servers): {start_s:.1f} s"]
+    if train_s is not None:
+        lines.append(f"- Full training (`rasa train --force`): {train_s:.0f} s")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_readme(block: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {START} ... {END} section")
+    README.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__)
+    parser.add_argument("--messages", type=int, default=400, help="messages per run (default 400)")
+    parser.add_argument("--no-training", action="store_true", help="skip the training-time measurement")
+    parser.add_argument("--no-readme", action="store_true", help="print only, do not update README.md")
+    args = parser.parse_args(argv)
+
+    settings = replace(load_settings(), rasa_port=free_port(), action_port=free_port())
+    questions = question_mix()
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as logs, Assistant(settings, Path(logs)) as assistant:
+        print(f"servers ready in {assistant.start_seconds:.1f} s", flush=True)
+        load_run(assistant.rest_url, 1, 20, questions)  # warm-up
+        for senders in (1, 8):
+            results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
+            print(f"{senders} sender(s): {results[senders]}", flush=True)
+        start_s = assistant.start_seconds
+    train_s = None if args.no_training else training_seconds()
+    block = render(results, start_s, train_s)
+    print(block)
+    if not args.no_readme:
+        write_readme(block)
+        print("README.md updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The FAQ topic catalogue and the rule that decides how sure an answer is.
+
+A wrong answer is worse than "I am not sure": :func:`is_confident` only lets an FAQ
+answer through when the response selector's own ranking is clear;
+:func:`clarify` offers the best topics when it is not, and gives up (hotline)
+when nothing fits or a clarification was already asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+CATALOG_PATH = Path(__file__).with_name("faq_topics.yml")
+
+#: The retrieval intent that holds all FAQ topics (``faq/<topic>``).
+RETRIEVAL_INTENT = "faq"
+
+#: The response that asks "Meinten Sie ...?"; it marks a clarification turn.
+CLARIFY_RESPONSE = "utter_clarify"
+
+# The thresholds below were set on tests/nlu_holdout.yml (see README, "Accuracy").
+#: An answer needs at least this selector confidence for its topic ...
+ANSWER_MIN_CONFIDENCE = 0.5
+#: ... and at least this lead over the second-best topic.
+ANSWER_MIN_MARGIN = 0.2
+#: Topics below this selector confidence are not offered as a clarification.
+CLARIFY_MIN_CONFIDENCE = 0.08
+#: A clarification needs the intent classifier to rate ``faq`` at least this high.
+CLARIFY_MIN_FAQ_INTENT = 0.2
+#: At most this many topics are offered in a clarification.
+CLARIFY_MAX_TOPICS = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One FAQ topic: its id (``faq/<id>``), button title and NLU theme."""
+
+    id: str
+    title: str
+    theme: str
+
+    @property
+    def intent(self) -> str:
+        return f"{RETRIEVAL_INTENT}/{self.id}"
+
+    @property
+    def response(self) -> str:
+        return f"utter_{RETRIEVAL_INTENT}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All topics, plus the title of the "none of these" button."""
+
+    topics: tuple[Topic, ...]
+    none_title: str
+
+    def get(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+
+@lru_cache(maxsize=None)
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """Read the topic catalogue (``bot/faq_topics.yml``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"]) for t in raw["topics"])
+    return Catalog(topics=topics, none_title=raw["none_title"])
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A topic and the response selector's confidence for it."""
+
+    topic: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """What to do with an unclear question: offer ``topics``, or (none) the hotline."""
+
+    topics: tuple[str, ...] = ()
+
+    @property
+    def give_up(self) -> bool:
+        return not self.topics
+
+
+def candidates_from_parse(parse_data: Mapping[str, Any]) -> list[Candidate]:
+    """The FAQ topics ranked by the response selector, best first.
+
+    ``parse_data`` is a Rasa parse result (``tracker.latest_message``); a
+    message that the selector did not rank yields an empty list.
+    """
+    selector = (parse_data.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    ranking = selector.get("ranking") or []
+    found = []
+    for entry in ranking:
+        key = str(entry.get("intent_response_key") or "")
+        prefix = f"{RETRIEVAL_INTENT}/"
+        if key.startswith(prefix):
+            found.append(Candidate(key[len(prefix):], float(entry.get("confidence") or 0.0)))
+    return sorted(found, key=lambda c: c.confidence, reverse=True)
+
+
+def faq_intent_confidence(parse_data: Mapping[str, Any]) -> float:
+    """The intent classifier's confidence that the message is an FAQ question."""
+    for entry in parse_data.get("intent_ranking") or []:
+        if entry.get("name") == RETRIEVAL_INTENT:
+            return float(entry.get("confidence") or 0.0)
+    return 0.0
+
+
+def is_confident(candidates: Sequence[Candidate]) -> bool:
+    """True when the best topic is clearly ahead: safe to answer it."""
+    if not candidates:
+        return False
+    best = candidates[0].confidence
+    second = candidates[1].confidence if len(candidates) > 1 else 0.0
+    return best >= ANSWER_MIN_CONFIDENCE and best - second >= ANSWER_MIN_MARGIN
+
+
+def clarify(
+    candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False
+) -> Clarification:
+    """For a question that was not answered: which topics to offer, if any.
+
+    ``faq_confidence`` is the intent classifier's confidence for ``faq``;
+    ``after_clarification`` is True when the previous bot turn already asked
+    "Meinten Sie ...?": then an unclear message goes to the hotline instead of
+    asking again.
+    """
+    if after_clarification or faq_confidence < CLARIFY_MIN_FAQ_INTENT:
+        return Clarification()
+    ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
+    return Clarification(
+        tuple(c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE)
+    )
+
+
+def previous_reply_was_clarification(events: Iterable[Mapping[str, Any]]) -> bool:
+    """True when the bot's last reply before the latest user message asked "Meinten Sie ...?".
+
+    ``events`` are Rasa tracker events as dicts (oldest first).
+    """
+    seen_latest_user = False
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest_user:
+                return False
+            seen_latest_user = True
+        elif kind == "bot" and seen_latest_user:
+            return (event.get("metadata") or {}).get("utter_action") == CLARIFY_RESPONSE
+    return False

@@ -1,0 +1,74 @@
+"""Screening of incoming chat messages before they reach the assistant.
+
+Member-facing channels pass every message through :func:`screen`. It is the
+one place that decides what counts as empty or too long, and it makes sure
+that a typed "/..." is read as text: Rasa would otherwise take
+``/inform{"kvnr": ...}`` as an intent with entities and skip NLU.
+
+The replies here are the only texts not in ``domain.yml``: they are sent by
+the channel without asking Rasa (empty, too long) or because Rasa could not
+answer (a component or the action server is down).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.config import HOTLINE
+
+#: Rasa reads messages starting with this as an intent payload.
+INTENT_PREFIX = "/"
+#: What a leading "/" becomes: the full-width solidus looks the same to a reader.
+ESCAPED_PREFIX = "\uff0f"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+EMPTY_REPLY = "Ihre Nachricht ist leer. Bitte schreiben Sie mir Ihre Frage."
+TOO_LONG_REPLY = (
+    "Ihre Nachricht ist leider zu lang (höchstens {max_chars} Zeichen). "
+    "Bitte stellen Sie Ihre Frage kürzer."
+)
+UNAVAILABLE_REPLY = (
+    "Entschuldigung, gerade gibt es ein technisches Problem, und ich kann Ihre Nachricht "
+    f"nicht bearbeiten. Bitte versuchen Sie es später noch einmal oder rufen Sie uns an: {HOTLINE}."
+)
+
+
+class Verdict(str, Enum):
+    PASS = "pass"
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The outcome of screening: pass ``text`` on, or answer ``reply`` at once."""
+
+    verdict: Verdict
+    text: str = ""
+    reply: str = ""
+
+
+def clean(text: str) -> str:
+    """Drop control characters (NUL breaks PostgreSQL text) and surrounding blanks."""
+    return _CONTROL.sub(" ", text).strip()
+
+
+def escape_intent_prefix(text: str) -> str:
+    """Make a typed "/..." plain text: every leading "/" becomes a full-width one."""
+    stripped = text.lstrip(INTENT_PREFIX)
+    return ESCAPED_PREFIX * (len(text) - len(stripped)) + stripped
+
+
+def screen(text: object, max_chars: int) -> Screened:
+    """Decide what happens to one incoming message."""
+    if not isinstance(text, str):
+        return Screened(Verdict.EMPTY, reply=EMPTY_REPLY)
+    cleaned = clean(text)
+    if not cleaned:
+        return Screened(Verdict.EMPTY, reply=EMPTY_REPLY)
+    if len(cleaned) > max_chars:
+        return Screened(Verdict.TOO_LONG, reply=TOO_LONG_REPLY.format(max_chars=f"{max_chars:,}".replace(",", ".")))
+    return Screened(Verdict.PASS, text=escape_intent_prefix(cleaned))

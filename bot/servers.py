@@ -1,0 +1,204 @@
+"""Start and stop the assistant's processes: the Rasa server and the action server.
+
+Used by ``make run`` (``python -m bot serve``), the live tests and the
+benchmark, so all three start the assistant the same way. Plain subprocess
+handling: nothing here imports Rasa.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Optional
+
+from bot.config import PROJECT_ROOT, Settings
+
+#: How long a server may take to answer its health check after starting.
+START_TIMEOUT_SECONDS = 240.0
+
+
+class ServerError(RuntimeError):
+    """A server did not start or stopped unexpectedly."""
+
+
+def base_env(settings: Settings) -> dict[str, str]:
+    """The environment for both servers: quiet, offline, bound to the configured hosts."""
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["SANIC_HOST"] = settings.action_host  # read by rasa_sdk's server
+    env["RASA_PORT"] = str(settings.rasa_port)
+    env["ACTION_PORT"] = str(settings.action_port)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def endpoints_file(settings: Settings, directory: Path) -> Path:
+    """An endpoints file that points Rasa at the configured action server."""
+    default = PROJECT_ROOT / "endpoints.yml"
+    if settings.action_url == "http://127.0.0.1:5055/webhook":
+        return default
+    path = directory / "endpoints.yml"
+    path.write_text(f'action_endpoint:\n  url: "{settings.action_url}"\n', encoding="utf-8")
+    return path
+
+
+def is_up(url: str, timeout: float = 2.0) -> bool:
+    """True when ``url`` answers with HTTP 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:  # noqa: S310 - local URL
+            return reply.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@dataclass
+class _Process:
+    name: str
+    command: list[str]
+    health_url: str
+    log_path: Path
+    popen: Optional[subprocess.Popen] = None
+    log: Optional[IO[bytes]] = None
+
+    def start(self, env: dict[str, str]) -> None:
+        if is_up(self.health_url):
+            raise ServerError(f"{self.name}: {self.health_url} is already in use by another process")
+        self.log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen(  # noqa: S603 - fixed command
+            self.command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def wait_ready(self, deadline: float) -> None:
+        assert self.popen is not None
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise ServerError(f"{self.name} exited with code {self.popen.returncode}:\n{self.log_tail()}")
+            if is_up(self.health_url):
+                return
+            time.sleep(0.25)
+        raise ServerError(f"{self.name} did not answer {self.health_url} in time:\n{self.log_tail()}")
+
+    def stop(self, grace: float = 20.0) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+@dataclass
+class Assistant:
+    """The Rasa server and the action server, started together.
+
+    Use as a context manager; ``start_seconds`` tells how long the start took.
+    """
+
+    settings: Settings
+    log_dir: Path
+    with_actions: bool = True
+    start_seconds: float = 0.0
+    _processes: list[_Process] = field(default_factory=list)
+    _tmp: Optional[tempfile.TemporaryDirectory] = None
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.settings.rasa_url}/webhooks/rest/webhook"
+
+    def _action_process(self) -> _Process:
+        s = self.settings
+        return _Process(
+            "action server",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
+            f"http://{s.action_host}:{s.action_port}/health",
+            self.log_dir / "actions.log",
+        )
+
+    def _rasa_process(self, endpoints: Path) -> _Process:
+        s = self.settings
+        if not s.model_path.exists():
+            raise ServerError(f"No trained model at {s.model_path}: run `make model` first")
+        return _Process(
+            "Rasa server",
+            [
+                sys.executable, "-m", "rasa", "run",
+                "--model", str(s.model_path),
+                "--endpoints", str(endpoints),
+                "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                "--interface", s.rasa_host,
+                "--port", str(s.rasa_port),
+            ],
+            f"{s.rasa_url}/webhooks/rest/",
+            self.log_dir / "rasa.log",
+        )
+
+    def start_actions(self) -> None:
+        """Start (or restart) only the action server."""
+        process = self._action_process()
+        process.start(base_env(self.settings))
+        self._processes.append(process)
+        process.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
+
+    def stop_actions(self) -> None:
+        """Stop the action server, leaving Rasa running (to test an outage)."""
+        for process in [p for p in self._processes if p.name == "action server"]:
+            process.stop()
+            self._processes.remove(process)
+
+    def start(self) -> "Assistant":
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._tmp = tempfile.TemporaryDirectory(prefix="assistant-")
+        began = time.monotonic()
+        try:
+            if self.with_actions:
+                self.start_actions()
+            rasa = self._rasa_process(endpoints_file(self.settings, Path(self._tmp.name)))
+            rasa.start(base_env(self.settings))
+            self._processes.append(rasa)
+            rasa.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
+        except BaseException:
+            self.stop()
+            raise
+        self.start_seconds = time.monotonic() - began
+        return self
+
+    def stop(self) -> None:
+        for process in reversed(self._processes):
+            process.stop()
+        self._processes.clear()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def check_alive(self) -> None:
+        """Raise if a server has exited."""
+        for process in self._processes:
+            if process.popen is not None and process.popen.poll() is not None:
+                raise ServerError(f"{process.name} exited with code {process.popen.returncode}:\n{process.log_tail()}")
+
+    def __enter__(self) -> "Assistant":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

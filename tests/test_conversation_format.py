@@ -1,0 +1,70 @@
+"""The conversation-test format (bot/conversations.py): loading and checking, no server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import conversations
+from bot.conversations import ScriptError, Step
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "suite.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_valid_file_loads_with_all_expectation_kinds(tmp_path: Path):
+    path = write(tmp_path, """
+conversations:
+  - name: Beispiel
+    steps:
+      - user: Hallo
+        bot_contains: Guten Tag
+        bot_not_contains: [Passwort]
+        bot_matches: ["Assistent"]
+      - user: unklar
+        bot_buttons: [Passwort vergessen]
+      - click: Passwort vergessen
+        metadata: {auth_token: abc}
+        bot_no_buttons: true
+""")
+    [conv] = conversations.load_file(path)
+    assert conv.name == "Beispiel" and len(conv.steps) == 3
+    assert conv.steps[0].contains == ("Guten Tag",) and conv.steps[0].not_contains == ("Passwort",)
+    assert conv.steps[2].click == "Passwort vergessen" and conv.steps[2].metadata == {"auth_token": "abc"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("- a\n", "top-level 'conversations:'"),
+        ("conversations:\n  - name: x\n    steps: []\n", "non-empty 'steps'"),
+        ("conversations:\n  - name: x\n    steps:\n      - bot_contains: a\n", "exactly one of 'user' or 'click'"),
+        ("conversations:\n  - name: x\n    steps:\n      - user: a\n        bot_says: b\n", "unknown key"),
+        ("conversations:\n  - name: x\n    steps:\n      - user: a\n        bot_matches: '('\n", "bad regular expression"),
+        ("conversations:\n  - name: x\n    steps:\n      - user: a\n  - name: x\n    steps:\n      - user: b\n", "unique"),
+        ("conversations: [\n", "not valid YAML"),
+    ],
+)
+def test_format_errors_are_reported_with_their_place(tmp_path: Path, text: str, message: str):
+    with pytest.raises(ScriptError, match=message):
+        conversations.load_file(write(tmp_path, text))
+
+
+def test_check_reports_each_unmet_expectation():
+    reply = [{"text": "Guten Tag", "buttons": [{"title": "A", "payload": "A"}]}]
+    assert conversations.check(Step(user="x", contains=("Guten",), buttons=("A",)), reply) == []
+    problems = conversations.check(
+        Step(user="x", contains=("Hallo",), not_contains=("Tag",), matches=("^Nein",), buttons=("B",), no_buttons=True),
+        reply,
+    )
+    assert len(problems) == 5
+    assert conversations.check(Step(user="x"), []) == ["expected a reply, got none"]
+
+
+def test_project_suites_load():
+    suite = conversations.load([Path(__file__).parent / "conversations"])
+    assert len(suite) >= 40

@@ -1,0 +1,28 @@
+"""Conversation scripts (tests/conversations/*.yml) played over the REST channel.
+
+QA suites elsewhere run through the same code: set CONVERSATIONS to files or
+folders (separated by ':') to play them instead of the project's own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot import conversations
+from bot.config import PROJECT_ROOT
+
+
+def suite() -> list[conversations.Conversation]:
+    extra = os.environ.get("CONVERSATIONS", "").strip()
+    paths = [Path(p) for p in extra.split(os.pathsep) if p] if extra else [PROJECT_ROOT / "tests" / "conversations"]
+    return conversations.load(paths)
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("conversation", suite(), ids=lambda c: c.id)
+def test_conversation(conversation: conversations.Conversation, rest_url: str):
+    outcome = conversations.run(conversation, rest_url)
+    assert outcome.passed, outcome.report()

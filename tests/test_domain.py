@@ -1,0 +1,42 @@
+"""The domain's texts: one hotline number, "Sie" form, only known placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.config import HOTLINE, PROJECT_ROOT
+
+DOMAIN_TEXT = (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
+DOMAIN = yaml.safe_load(DOMAIN_TEXT)
+
+
+def response_texts() -> dict[str, str]:
+    return {name: variant["text"] for name, variants in DOMAIN["responses"].items() for variant in variants}
+
+
+def test_hotline_slot_holds_the_configured_number_once():
+    assert DOMAIN["slots"]["hotline"]["initial_value"] == HOTLINE
+    assert DOMAIN_TEXT.count(HOTLINE) == 1, "responses use {hotline}, not the number itself"
+
+
+def test_responses_use_only_known_placeholders():
+    for name, text in response_texts().items():
+        for placeholder in re.findall(r"\{(\w+)\}", text):
+            assert placeholder in DOMAIN["slots"], f"{name} uses unknown {{{placeholder}}}"
+
+
+def test_no_phone_number_in_a_response_but_the_hotline_slot():
+    for name, text in response_texts().items():
+        assert not re.search(r"\b0\d{3,4}[ /-]?\d{2,}[ /-]?\d{3,}", text), f"{name} writes a phone number literally"
+
+
+def test_responses_address_the_member_formally():
+    informal = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner)\b", re.IGNORECASE)
+    for name, text in response_texts().items():
+        assert not informal.search(text), f"{name} uses the informal 'du'"
+
+
+def test_greeting_warns_against_health_data():
+    assert "keine Gesundheitsdaten" in response_texts()["utter_greet"]

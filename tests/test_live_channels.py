@@ -1,0 +1,133 @@
+"""The member-facing channels against the real servers (started by the fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import socketio
+
+from bot import conversations
+from bot.config import HOTLINE
+from bot.guard import UNAVAILABLE_REPLY
+from bot.servers import Assistant
+
+pytestmark = pytest.mark.live
+
+
+def post_raw(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, object]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def say(url: str, text: str, sender: str | None = None) -> list[dict]:
+    return conversations.send(url, sender or f"test-{uuid.uuid4().hex}", text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"null", b"[]", b"{}", b"not json", b'"Hallo"', b'{"message": "Hallo"}',
+     b'{"sender": "", "message": "Hallo"}', b'{"sender": "x", "message": 5}',
+     b'{"sender": "x", "message": "Hallo", "metadata": "nope"}',
+     json.dumps({"sender": "x" * 129, "message": "Hallo"}).encode()],
+    ids=["empty", "null", "list", "no-fields", "not-json", "string", "no-sender", "blank-sender",
+         "number-message", "bad-metadata", "long-sender"],
+)
+def test_malformed_request_gets_400_with_a_german_reason(rest_url: str, body: bytes):
+    status, payload = post_raw(rest_url, body)
+    assert status == 400
+    assert isinstance(payload, dict) and payload["message"].startswith("Die Anfrage ist ungültig")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+def test_empty_message_gets_a_polite_reply(rest_url: str, text: str):
+    reply = say(rest_url, text)
+    assert conversations.reply_text(reply) == "Ihre Nachricht ist leer. Bitte schreiben Sie mir Ihre Frage."
+
+
+def test_ten_thousand_characters_get_a_reply_asking_to_shorten(rest_url: str):
+    reply = say(rest_url, "Passwort vergessen " * 530)
+    assert "zu lang" in conversations.reply_text(reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "😀", "🙈🙉🙊", "'; DROP TABLE members; --", "<script>alert(1)</script>", "{{7*7}}", "${jndi:ldap://x}",
+        "\u202eHallo", "a", "?", "1234567890",
+    ],
+)
+def test_every_non_empty_message_gets_a_reply(rest_url: str, text: str):
+    reply = say(rest_url, text)
+    assert conversations.reply_text(reply).strip()
+    assert "<script>" not in json.dumps(reply)
+
+
+def test_a_typed_intent_payload_is_read_as_text_not_as_an_intent(rest_url: str):
+    # As an intent, "/greet" would get the greeting; as text it is not understood.
+    greeting = conversations.reply_text(say(rest_url, "Hallo"))
+    reply = conversations.reply_text(say(rest_url, "/greet"))
+    assert reply and reply != greeting
+    injected = conversations.reply_text(say(rest_url, '/faq{"kvnr": "A123456780"}'))
+    assert injected and "A123456780" not in injected
+
+
+def test_socketio_round_trip(assistant: Assistant):
+    """A real widget-style client gets an answer (python-socketio 5.9.0, RasaHQ/rasa#13027)."""
+
+    async def chat() -> tuple[str, dict]:
+        client = socketio.AsyncClient()
+        answers: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", lambda data: answers.put_nowait(data))
+        client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await client.connect(assistant.settings.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await client.emit("session_request", {"session_id": None})
+            session = await asyncio.wait_for(confirmed.get(), 30)
+            await client.emit("user_uttered", {"message": "Ich habe mein Passwort vergessen", "session_id": session})
+            return session, await asyncio.wait_for(answers.get(), 60)
+        finally:
+            await client.disconnect()
+
+    session, answer = asyncio.run(chat())
+    assert session
+    assert '"Passwort / PIN vergessen"' in answer["text"]
+
+
+def test_socketio_empty_message_gets_the_polite_reply(assistant: Assistant):
+    async def chat() -> dict:
+        client = socketio.AsyncClient()
+        answers: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", lambda data: answers.put_nowait(data))
+        await client.connect(assistant.settings.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+        try:
+            await client.emit("user_uttered", {"message": "  "})
+            return await asyncio.wait_for(answers.get(), 30)
+        finally:
+            await client.disconnect()
+
+    assert "leer" in asyncio.run(chat())["text"]
+
+
+def test_action_server_down_gets_an_apology_with_the_hotline(assistant: Assistant, rest_url: str):
+    assistant.stop_actions()
+    try:
+        # An unclear message needs the action server (action_route_question).
+        reply = say(rest_url, "xq zzv blorp")
+        assert conversations.reply_text(reply) == UNAVAILABLE_REPLY
+        assert HOTLINE in UNAVAILABLE_REPLY
+        # Answers that need no action server still work.
+        assert "Versichertennummer" in conversations.reply_text(say(rest_url, "Was sind meine Zugangsdaten?"))
+    finally:
+        assistant.start_actions()
+    assert "Versichertennummer" not in conversations.reply_text(say(rest_url, "xq zzv blorp"))
+    assert conversations.reply_text(say(rest_url, "xq zzv blorp")) != UNAVAILABLE_REPLY

@@ -2,8 +2,8 @@
 
 A wrong answer is worse than "I am not sure": :func:`is_confident` only lets an FAQ
 answer through when the response selector's own ranking is clear;
-:func:`clarify` offers the best topics when it is not, and gives up (hotline)
-when nothing fits or a clarification was already asked.
+:func:`clarify` picks the best topics to offer when it is not, or none
+(then the hotline).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 
@@ -19,9 +19,6 @@ CATALOG_PATH = Path(__file__).with_name("faq_topics.yml")
 
 #: The retrieval intent that holds all FAQ topics (``faq/<topic>``).
 RETRIEVAL_INTENT = "faq"
-
-#: The response that asks "Meinten Sie ...?"; it marks a clarification turn.
-CLARIFY_RESPONSE = "utter_clarify"
 
 # The thresholds below were set on tests/nlu_holdout.yml (see README, "Accuracy").
 #: An answer needs at least this selector confidence for its topic ...
@@ -55,10 +52,9 @@ class Topic:
 
 @dataclass(frozen=True)
 class Catalog:
-    """All topics, plus the title of the "none of these" button."""
+    """All FAQ topics."""
 
     topics: tuple[Topic, ...]
-    none_title: str
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -69,7 +65,7 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """Read the topic catalogue (``bot/faq_topics.yml``)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"]) for t in raw["topics"])
-    return Catalog(topics=topics, none_title=raw["none_title"])
+    return Catalog(topics=topics)
 
 
 @dataclass(frozen=True)
@@ -125,36 +121,17 @@ def is_confident(candidates: Sequence[Candidate]) -> bool:
     return best >= ANSWER_MIN_CONFIDENCE and best - second >= ANSWER_MIN_MARGIN
 
 
-def clarify(
-    candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False
-) -> Clarification:
+def clarify(candidates: Sequence[Candidate], faq_confidence: float) -> Clarification:
     """For a question that was not answered: which topics to offer, if any.
 
-    ``faq_confidence`` is the intent classifier's confidence for ``faq``;
-    ``after_clarification`` is True when the previous bot turn already asked
-    "Meinten Sie ...?": then an unclear message goes to the hotline instead of
-    asking again.
+    ``faq_confidence`` is the intent classifier's confidence for ``faq``: a
+    message that is hardly an FAQ question gets no topics offered. (A second
+    unclear message right after "Meinten Sie ...?" goes to the hotline by a
+    rule in data/rules.yml.)
     """
-    if after_clarification or faq_confidence < CLARIFY_MIN_FAQ_INTENT:
+    if faq_confidence < CLARIFY_MIN_FAQ_INTENT:
         return Clarification()
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
     return Clarification(
         tuple(c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE)
     )
-
-
-def previous_reply_was_clarification(events: Iterable[Mapping[str, Any]]) -> bool:
-    """True when the bot's last reply before the latest user message asked "Meinten Sie ...?".
-
-    ``events`` are Rasa tracker events as dicts (oldest first).
-    """
-    seen_latest_user = False
-    for event in reversed(list(events)):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_latest_user:
-                return False
-            seen_latest_user = True
-        elif kind == "bot" and seen_latest_user:
-            return (event.get("metadata") or {}).get("utter_action") == CLARIFY_RESPONSE
-    return False

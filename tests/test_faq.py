@@ -48,7 +48,10 @@ def test_topic_has_enough_training_examples_including_its_title(topic: faq.Topic
 
 
 def test_none_button_is_a_deny_example():
-    assert faq.load_catalog().none_title in nlu_examples("basics")["deny"]
+    variants = DOMAIN["responses"]["utter_clarify"]
+    titles = {b["title"] for v in variants for b in v["buttons"] if "{" not in b["title"]}
+    assert titles == {"Nichts davon"}
+    assert "Nichts davon" in nlu_examples("basics")["deny"]
 
 
 def test_holdout_covers_every_topic_with_unseen_phrasings():
@@ -95,19 +98,8 @@ def test_clarification_offers_at_most_three_plausible_topics():
     assert faq.clarify(weak, faq_confidence=0.6).topics == ("a",)
 
 
-def test_clarification_gives_up_when_nothing_fits_or_after_asking_once():
+def test_clarification_gives_up_when_nothing_fits():
     candidates = [Candidate("a", 0.4), Candidate("b", 0.3)]
-    assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True).give_up
     assert faq.clarify(candidates, faq_confidence=0.05).give_up  # not an FAQ question at all
     assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6).give_up
-
-
-def test_previous_reply_was_clarification_looks_at_the_last_bot_turn_only():
-    clarify = {"event": "bot", "text": "Meinten Sie ...?", "metadata": {"utter_action": "utter_clarify"}}
-    other = {"event": "bot", "text": "Hallo", "metadata": {"utter_action": "utter_greet"}}
-    user = {"event": "user", "text": "..."}
-    action = {"event": "action", "name": "action_listen"}
-    assert faq.previous_reply_was_clarification([user, clarify, action, user])
-    assert not faq.previous_reply_was_clarification([user, clarify, action, user, other, action, user])
-    assert not faq.previous_reply_was_clarification([user])
-    assert not faq.previous_reply_was_clarification([user, other, action, user])
+    assert not faq.clarify(candidates, faq_confidence=0.6).give_up

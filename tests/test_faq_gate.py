@@ -1,0 +1,43 @@
+"""addons/faq_gate.py on hand-made parse results (no trained model needed)."""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.training_data.message import Message
+
+from addons.faq_gate import FaqConfidenceGate
+
+
+def message(intent: str, ranking: list[tuple[str, float]]) -> Message:
+    return Message(
+        data={
+            "text": "...",
+            "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": [{"name": intent, "confidence": 0.9}],
+            "response_selector": {
+                "faq": {"ranking": [{"intent_response_key": f"faq/{t}", "confidence": c} for t, c in ranking]}
+            },
+        }
+    )
+
+
+def gate(msg: Message) -> Message:
+    [out] = FaqConfidenceGate().process([msg])
+    return out
+
+
+def test_a_clear_topic_passes_unchanged():
+    out = gate(message("faq", [("password_forgotten", 0.92), ("pin_reset", 0.05)]))
+    assert out.get("intent")["name"] == "faq"
+
+
+def test_two_close_topics_become_nlu_fallback_keeping_the_ranking():
+    out = gate(message("faq", [("qr_code", 0.48), ("qr_code_expired", 0.44)]))
+    assert out.get("intent")["name"] == "nlu_fallback"
+    assert out.get("intent_ranking")[0]["name"] == "nlu_fallback"
+    assert {"name": "faq", "confidence": 0.9} in out.get("intent_ranking")
+    assert out.get("response_selector")["faq"]["ranking"][0]["intent_response_key"] == "faq/qr_code"
+
+
+def test_other_intents_are_not_touched():
+    out = gate(message("greet", [("qr_code", 0.3), ("ssl", 0.29)]))
+    assert out.get("intent")["name"] == "greet"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -105,7 +106,18 @@ def training_seconds() -> float:
         return time.perf_counter() - began
 
 
-def render(results: dict[int, dict[str, float]], start_s: float, train_s: float | None) -> str:
+def accuracy() -> dict:
+    """The held-out NLU summary from ``python -m addons.evaluate --json`` (loads the model)."""
+    result = subprocess.run(  # noqa: S603 - fixed command
+        [sys.executable, "-m", "addons.evaluate", "--json"],
+        cwd=PROJECT_ROOT, env=base_env(load_settings()), check=True, capture_output=True, text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def render(
+    results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None
+) -> str:
     today = dt.date.today().isoformat()
     lines = [
         START,
@@ -123,6 +135,15 @@ def render(results: dict[int, dict[str, float]], start_s: float, train_s: float 
     lines += ["", f"- Start until the REST channel answers (model load, both servers): {start_s:.1f} s"]
     if train_s is not None:
         lines.append(f"- Full training (`rasa train --force`): {train_s:.0f} s")
+    if acc is not None:
+        lines.append(
+            f"- Held-out NLU set (`tests/nlu_holdout.yml`, {acc['faq_questions']} FAQ questions over "
+            f"{acc['topics']} topics): topic accuracy {acc['topic_accuracy']:.1%}; the member sees the right "
+            f"answer {acc['answer_right']:.1%}, \"Meinten Sie ...?\" with the right topic "
+            f"{acc['clarify_with_right']:.1%} (without it {acc['clarify_without_right']:.1%}), the hotline "
+            f"{acc['hotline']:.1%}, **a wrong answer {acc['answer_wrong']:.1%}**; other intents "
+            f"({acc['other_questions']} messages) right {acc['other_right']:.1%}"
+        )
     lines.append(END)
     return "\n".join(lines)
 
@@ -152,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
             results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
             print(f"{senders} sender(s): {results[senders]}", flush=True)
         start_s = assistant.start_seconds
+    acc = accuracy()
     train_s = None if args.no_training else training_seconds()
-    block = render(results, start_s, train_s)
+    block = render(results, start_s, train_s, acc)
     print(block)
     if not args.no_readme:
         write_readme(block)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 from dataclasses import replace
@@ -36,16 +35,9 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def parse(model_path: Path) -> Callable[[str], dict[str, Any]]:
     """Parse a text with the trained model's NLU, in this process."""
-    from rasa.core.agent import Agent
+    from addons.evaluate import model_parser
 
-    agent = Agent.load(str(model_path))
-    loop = asyncio.new_event_loop()
-
-    def _parse(text: str) -> dict[str, Any]:
-        return loop.run_until_complete(agent.parse_message(text))
-
-    yield _parse
-    loop.close()
+    return model_parser(model_path)
 
 
 @pytest.fixture(scope="session")

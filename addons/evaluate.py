@@ -1,0 +1,182 @@
+"""NLU accuracy on the held-out phrasings (tests/nlu_holdout.yml).
+
+``python -m addons.evaluate [--json]`` loads the trained model in this
+process and prints the per-topic report; tests/test_nlu_holdout.py and
+``make bench`` use the same functions.
+
+For each held-out FAQ question:
+
+- *topic accuracy* counts the NLU's best topic (the response selector's top
+  ranking, for a message classified as an FAQ question) against the label;
+- what the member sees is one of: the right answer, a "Meinten Sie ...?"
+  (with or without the right topic among the buttons), the hotline, or a
+  *wrong answer* -- the failure members must not see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from bot import faq
+from bot.config import PROJECT_ROOT, load_settings
+
+HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
+FALLBACK = "nlu_fallback"
+
+
+def load_holdout(path: Path = HOLDOUT) -> list[tuple[str, str]]:
+    """(expected intent, text) pairs."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        (block["intent"], line[2:].strip())
+        for block in data["nlu"]
+        for line in block["examples"].splitlines()
+        if line.startswith("- ")
+    ]
+
+
+@dataclass(frozen=True)
+class Result:
+    expected: str
+    text: str
+    intent: str  # after the FAQ gate: faq, nlu_fallback, greet, ...
+    best_topic: str  # faq/<topic> ranked first by the response selector
+    offered: tuple[str, ...]  # faq/<topic>s a clarification would offer
+
+    @property
+    def is_faq_question(self) -> bool:
+        return self.expected.startswith(f"{faq.RETRIEVAL_INTENT}/")
+
+    @property
+    def topic_right(self) -> bool:
+        return self.intent in (faq.RETRIEVAL_INTENT, FALLBACK) and self.best_topic == self.expected
+
+    @property
+    def seen(self) -> str:
+        """What the member gets."""
+        if self.intent == faq.RETRIEVAL_INTENT:
+            return "answer_right" if self.best_topic == self.expected else "answer_wrong"
+        if self.intent == FALLBACK and self.offered:
+            return "clarify_with_right" if self.expected in self.offered else "clarify_without_right"
+        if self.intent == FALLBACK:
+            return "hotline"
+        return "other_intent"
+
+    @property
+    def got(self) -> str:
+        return self.best_topic if self.intent == faq.RETRIEVAL_INTENT else self.intent
+
+
+def result(expected: str, text: str, parsed: dict[str, Any]) -> Result:
+    candidates = faq.candidates_from_parse(parsed)
+    offered = faq.clarify(candidates, faq.faq_intent_confidence(parsed)).topics
+    return Result(
+        expected=expected,
+        text=text,
+        intent=parsed["intent"]["name"],
+        best_topic=f"{faq.RETRIEVAL_INTENT}/{candidates[0].topic}" if candidates else "",
+        offered=tuple(f"{faq.RETRIEVAL_INTENT}/{t}" for t in offered),
+    )
+
+
+class Report:
+    def __init__(self, results: list[Result]) -> None:
+        self.results = results
+        self.faq = [r for r in results if r.is_faq_question]
+        self.other = [r for r in results if not r.is_faq_question]
+
+    def share(self, seen: str) -> float:
+        return sum(r.seen == seen for r in self.faq) / max(1, len(self.faq))
+
+    @property
+    def topic_accuracy(self) -> float:
+        return sum(r.topic_right for r in self.faq) / max(1, len(self.faq))
+
+    @property
+    def other_accuracy(self) -> float:
+        return sum(r.intent == r.expected for r in self.other) / max(1, len(self.other))
+
+    @property
+    def other_answered_as_faq(self) -> list[Result]:
+        return [r for r in self.other if r.intent == faq.RETRIEVAL_INTENT]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "faq_questions": len(self.faq),
+            "topics": len({r.expected for r in self.faq}),
+            "topic_accuracy": round(self.topic_accuracy, 4),
+            **{kind: round(self.share(kind), 4) for kind in
+               ("answer_right", "answer_wrong", "clarify_with_right", "clarify_without_right", "hotline",
+                "other_intent")},
+            "other_questions": len(self.other),
+            "other_right": round(self.other_accuracy, 4),
+            "other_answered_as_faq": len(self.other_answered_as_faq),
+        }
+
+    def text(self) -> str:
+        per_topic: dict[str, Counter] = defaultdict(Counter)
+        for r in self.faq:
+            per_topic[r.expected]["topic"] += r.topic_right
+            per_topic[r.expected][r.seen] += 1
+            per_topic[r.expected]["n"] += 1
+        cols = ("n", "topic", "answer_right", "clarify_with_right", "answer_wrong")
+        lines = [f"{'held-out FAQ topic':<32}" + "".join(f"{c:>20}" for c in cols)]
+        for topic in sorted(per_topic):
+            lines.append(f"{topic:<32}" + "".join(f"{per_topic[topic][c]:>20}" for c in cols))
+        s = self.summary()
+        lines += [
+            f"topic accuracy {s['topic_accuracy']:.1%} of {s['faq_questions']} held-out FAQ questions "
+            f"({s['topics']} topics)",
+            f"member sees: right answer {s['answer_right']:.1%}, 'Meinten Sie ...?' with the right topic "
+            f"{s['clarify_with_right']:.1%}, without it {s['clarify_without_right']:.1%}, hotline "
+            f"{s['hotline']:.1%}, another intent {s['other_intent']:.1%}, WRONG ANSWER {s['answer_wrong']:.1%}",
+            f"other intents: {s['other_right']:.1%} of {s['other_questions']} right; answered with an FAQ topic: "
+            f"{[r.text for r in self.other_answered_as_faq]}",
+        ]
+        lines += [f"  {r.seen:<22} {r.text!r}: expected {r.expected}, got {r.got}"
+                  for r in self.results if r.seen != "answer_right" and r.intent != r.expected]
+        return "\n".join(lines)
+
+
+def evaluate(parse: Callable[[str], dict[str, Any]], path: Path = HOLDOUT) -> Report:
+    return Report([result(expected, text, parse(text)) for expected, text in load_holdout(path)])
+
+
+def model_parser(model_path: Path) -> Callable[[str], dict[str, Any]]:
+    """Load the model's NLU in this process; returns a parse function.
+
+    Rasa logs every parsed text at debug level; this process logs nothing
+    below warnings, so held-out texts (and in production, member messages)
+    stay out of the log.
+    """
+    import structlog
+    from rasa.core.agent import Agent
+
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    agent = Agent.load(str(model_path))
+    loop = asyncio.new_event_loop()
+    return lambda text: loop.run_until_complete(agent.parse_message(text))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m addons.evaluate", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON only")
+    args = parser.parse_args(argv)
+    report = evaluate(model_parser(load_settings().model_path))
+    print(json.dumps(report.summary()) if args.json else report.text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,8 @@
-"""Unclear questions: which topics to offer in "Meinten Sie ...?", if any."""
+"""Unclear questions: "Meinten Sie ...?" with the best topics, or the hotline."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,14 +10,31 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import faq
 
+CLARIFY_RESPONSE = "utter_clarify"
+NOT_SURE_RESPONSE = "utter_not_sure"
+
+
+def last_bot_response(tracker: Tracker) -> Optional[str]:
+    """The response name of the bot's last message before the current user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
 
 class ActionRouteQuestion(Action):
-    """Runs for ``nlu_fallback``; sets ``route`` and the offered topics.
+    """Runs for ``nlu_fallback``: offers up to three topics as buttons, or the hotline.
 
-    It says nothing itself: data/rules.yml follows ``route: clarify`` with
-    ``utter_clarify`` (buttons from ``clarify_option_1..3``) and
-    ``route: not_sure`` with ``utter_not_sure``. Confident FAQ questions never
-    get here; ``addons.faq_gate`` turns unsure ones into ``nlu_fallback``.
+    Confident FAQ questions never get here (``addons.faq_gate`` turns unsure
+    ones into ``nlu_fallback``). The action says its reply itself, so when the
+    action server is down the member gets the channel's apology, not a guess.
+    The slot ``route`` tells data/rules.yml what was said ("Nichts davon" after
+    a clarification leads to the hotline).
     """
 
     def name(self) -> Text:
@@ -27,10 +44,16 @@ class ActionRouteQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message
-        clarification = faq.clarify(faq.candidates_from_parse(message), faq.faq_intent_confidence(message))
         catalog = faq.load_catalog()
+        clarification = faq.clarify(
+            faq.candidates_from_parse(message),
+            faq.faq_intent_confidence(message),
+            after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
+        )
         titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
         if not titles:
+            dispatcher.utter_message(response=NOT_SURE_RESPONSE)
             return [SlotSet("route", "not_sure")]
-        options = [SlotSet(f"clarify_option_{n}", title) for n, title in enumerate(titles, start=1)]
-        return [SlotSet("route", "clarify"), SlotSet("clarify_count", str(len(titles))), *options]
+        buttons = [{"title": title, "payload": title} for title in [*titles, catalog.none_of_these]]
+        dispatcher.utter_message(response=CLARIFY_RESPONSE, buttons=buttons)
+        return [SlotSet("route", "clarify")]

@@ -2,3 +2,7 @@
 
 They translate between Rasa and :mod:`bot`; the rules themselves live in ``bot/``.
 """
+
+from bot.privacy import install_log_masking
+
+install_log_masking()

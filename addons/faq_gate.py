@@ -5,6 +5,11 @@ Rasa's FallbackClassifier only sees the confidence of the top-level intent
 tell two topics apart. This component, placed after the ResponseSelector,
 turns such a message into ``nlu_fallback`` so that no sub-answer is guessed;
 ``action_route_question`` then asks "Meinten Sie ...?".
+
+A clicked task button ("Jetzt registrieren", bot/faq_topics.yml) likewise
+gets its intent. A message that is exactly a topic's button title (a clicked "Meinten Sie
+...?" button, whose payload is the title) is answered with that topic,
+whatever the models say: the member chose it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import faq
@@ -40,7 +46,17 @@ class FaqConfidenceGate(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
+        catalog = faq.load_catalog()
         for message in messages:
+            text = message.get(TEXT) or ""
+            chosen = catalog.by_title(text)
+            if chosen is not None:
+                _choose_topic(message, chosen)
+                continue
+            task = catalog.task_for(text)
+            if task is not None:
+                _choose_intent(message, task)
+                continue
             intent = message.get("intent") or {}
             if intent.get("name") != faq.RETRIEVAL_INTENT:
                 continue
@@ -50,3 +66,32 @@ class FaqConfidenceGate(GraphComponent):
             message.set("intent", fallback, add_to_output=True)
             message.data.setdefault("intent_ranking", []).insert(0, dict(fallback))
         return messages
+
+
+def _choose_topic(message: Message, topic: faq.Topic) -> None:
+    """Make ``message`` a certain ``faq`` question about ``topic``."""
+    chosen = {"name": faq.RETRIEVAL_INTENT, "confidence": 1.0}
+    message.set("intent", chosen, add_to_output=True)
+    ranking = [e for e in message.get("intent_ranking") or [] if e.get("name") != faq.RETRIEVAL_INTENT]
+    message.set("intent_ranking", [dict(chosen), *ranking], add_to_output=True)
+    selectors = message.get("response_selector") or {}
+    selected = selectors.get(faq.RETRIEVAL_INTENT) or {}
+    others = [e for e in selected.get("ranking") or [] if e.get("intent_response_key") != topic.intent]
+    selectors[faq.RETRIEVAL_INTENT] = {
+        "response": {
+            "responses": [],
+            "confidence": 1.0,
+            "intent_response_key": topic.intent,
+            "utter_action": topic.response,
+        },
+        "ranking": [{"id": None, "confidence": 1.0, "intent_response_key": topic.intent}, *others],
+    }
+    message.set("response_selector", selectors, add_to_output=True)
+
+
+def _choose_intent(message: Message, intent: str) -> None:
+    """Make ``message`` a certain ``intent`` (a clicked task button)."""
+    chosen = {"name": intent, "confidence": 1.0}
+    message.set("intent", chosen, add_to_output=True)
+    ranking = [e for e in message.get("intent_ranking") or [] if e.get("name") != intent]
+    message.set("intent_ranking", [dict(chosen), *ranking], add_to_output=True)

@@ -10,7 +10,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bot import conversations
+from bot import cli, conversations
 from bot.config import PROJECT_ROOT, load_settings
 from bot.servers import Assistant, ServerError, base_env, endpoints_file
 
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("paths", nargs="+", help="conversation files or folders")
     conv.add_argument("--url", default=load_settings().rasa_url, help="the assistant's base URL")
     conv.set_defaults(func=_conversations)
+    cli.add_commands(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

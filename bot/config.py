@@ -41,6 +41,21 @@ class Settings:
     action_port: int
     max_message_chars: int
     model_path: Path
+    database_url: str
+    #: Failed identifications of one Versichertennummer before it is locked ...
+    ident_max_failures: int
+    #: ... within this many hours; the lock lasts as long.
+    ident_lock_hours: int
+    #: Failed identifications one conversation may make, whatever the numbers.
+    ident_max_failures_per_conversation: int
+    #: A resend within this many days of the last access letter is not ordered again.
+    letter_pending_days: int
+    #: At most this many resends ...
+    resend_max: int
+    #: ... within this many days; then the hotline.
+    resend_period_days: int
+    #: Key of the keyed hash under which identification attempts are counted.
+    member_hash_key: str
 
     @property
     def rasa_url(self) -> str:
@@ -60,4 +75,12 @@ def load_settings() -> Settings:
         action_port=_int("ACTION_PORT", 5055),
         max_message_chars=_int("MAX_MESSAGE_CHARS", 2000),
         model_path=Path(_str("RASA_MODEL", str(PROJECT_ROOT / "models" / "current.tar.gz"))),
+        database_url=_str("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'members.db'}"),
+        ident_max_failures=_int("IDENT_MAX_FAILURES", 3),
+        ident_lock_hours=_int("IDENT_LOCK_HOURS", 24),
+        ident_max_failures_per_conversation=_int("IDENT_MAX_FAILURES_PER_CONVERSATION", 5),
+        letter_pending_days=_int("LETTER_PENDING_DAYS", 7),
+        resend_max=_int("RESEND_MAX", 3),
+        resend_period_days=_int("RESEND_PERIOD_DAYS", 90),
+        member_hash_key=_str("MEMBER_HASH_KEY", ""),
     )

@@ -55,9 +55,28 @@ class Catalog:
     """All FAQ topics."""
 
     topics: tuple[Topic, ...]
+    #: The last button of "Meinten Sie ...?"; its text must be a ``deny`` example.
+    none_of_these: str
+    #: Button text -> intent, for buttons that start a guided task.
+    task_buttons: tuple[tuple[str, str], ...] = ()
+
+    def task_for(self, text: str) -> str | None:
+        """The intent of a clicked task button, if ``text`` is one."""
+        wanted = normalize_title(text)
+        return next((intent for label, intent in self.task_buttons if normalize_title(label) == wanted), None)
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
+
+    def by_title(self, text: str) -> Topic | None:
+        """The topic whose button title ``text`` is (a clicked "Meinten Sie ...?" button)."""
+        wanted = normalize_title(text)
+        return next((t for t in self.topics if normalize_title(t.title) == wanted), None)
+
+
+def normalize_title(text: str) -> str:
+    """Case- and whitespace-insensitive form of a button title."""
+    return " ".join(text.casefold().split())
 
 
 @lru_cache(maxsize=None)
@@ -65,7 +84,8 @@ def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """Read the topic catalogue (``bot/faq_topics.yml``)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"]) for t in raw["topics"])
-    return Catalog(topics=topics)
+    buttons = tuple((b["text"], b["intent"]) for b in raw.get("task_buttons") or ())
+    return Catalog(topics=topics, none_of_these=raw["none_of_these"], task_buttons=buttons)
 
 
 @dataclass(frozen=True)
@@ -121,15 +141,17 @@ def is_confident(candidates: Sequence[Candidate]) -> bool:
     return best >= ANSWER_MIN_CONFIDENCE and best - second >= ANSWER_MIN_MARGIN
 
 
-def clarify(candidates: Sequence[Candidate], faq_confidence: float) -> Clarification:
+def clarify(
+    candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False
+) -> Clarification:
     """For a question that was not answered: which topics to offer, if any.
 
     ``faq_confidence`` is the intent classifier's confidence for ``faq``: a
-    message that is hardly an FAQ question gets no topics offered. (A second
-    unclear message right after "Meinten Sie ...?" goes to the hotline by a
-    rule in data/rules.yml.)
+    message that is hardly an FAQ question gets no topics offered, and neither
+    does a second unclear message right after "Meinten Sie ...?"
+    (``after_clarification``): then the hotline.
     """
-    if faq_confidence < CLARIFY_MIN_FAQ_INTENT:
+    if after_clarification or faq_confidence < CLARIFY_MIN_FAQ_INTENT:
         return Clarification()
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
     return Clarification(

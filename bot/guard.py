@@ -36,10 +36,28 @@ UNAVAILABLE_REPLY = (
 )
 
 
+SECRET_REPLY = (
+    "Bitte geben Sie Passwörter, PINs oder den Inhalt Ihres QR-Codes niemals in den Chat ein, "
+    "auch nicht hier: Ich frage nie danach, und auch unsere Mitarbeitenden tun das nicht. "
+    "Ihre Nachricht habe ich nicht gespeichert. Wenn Sie befürchten, dass jemand Ihr Passwort "
+    f"kennt, ändern Sie es bitte in der Online-Filiale oder rufen Sie uns an: {HOTLINE}."
+)
+
+#: "mein Passwort ist ...", "PIN: 123456", "Kennwort lautet ..." and the like.
+_SECRET = re.compile(
+    r"\b(?:passwort|kennwort|password|pin|freigabe-?pin|qr-?code)\b\s*(?:ist|lautet|war|heißt|heisst|:|=)\s*[\"'„]?(\S{3,})",
+    re.IGNORECASE,
+)
+#: A secret has a digit, a special character or a capital letter inside; "ist falsch" has not.
+_SECRET_VALUE = re.compile(r"[0-9!#$%&*+=?@_~^]|.[A-ZÄÖÜ]")
+
+
 class Verdict(str, Enum):
     PASS = "pass"
     EMPTY = "empty"
     TOO_LONG = "too_long"
+    #: The message seems to contain a password, PIN or QR content: warn, keep nothing.
+    SECRET = "secret"
 
 
 @dataclass(frozen=True)
@@ -71,4 +89,11 @@ def screen(text: object, max_chars: int) -> Screened:
         return Screened(Verdict.EMPTY, reply=EMPTY_REPLY)
     if len(cleaned) > max_chars:
         return Screened(Verdict.TOO_LONG, reply=TOO_LONG_REPLY.format(max_chars=f"{max_chars:,}".replace(",", ".")))
+    if looks_like_secret(cleaned):
+        return Screened(Verdict.SECRET, reply=SECRET_REPLY)
     return Screened(Verdict.PASS, text=escape_intent_prefix(cleaned))
+
+
+def looks_like_secret(text: str) -> bool:
+    """True when ``text`` seems to tell a password, PIN or QR-code content."""
+    return any(_SECRET_VALUE.search(m.group(1)) for m in _SECRET.finditer(text))

@@ -36,10 +36,28 @@ def base_env(settings: Settings) -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["SANIC_HOST"] = settings.action_host  # read by rasa_sdk's server
+    env["DATABASE_URL"] = settings.database_url
     env["RASA_PORT"] = str(settings.rasa_port)
     env["ACTION_PORT"] = str(settings.action_port)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
     return env
+
+
+def prepare_store(database_url: str) -> None:
+    """Migrate the member store; an empty one gets the demo members."""
+    from bot.store import session_scope
+    from bot.store.db import make_engine
+    from bot.store.migrate import migrate
+    from bot.store.seed import is_empty, seed_demo
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            if is_empty(session):
+                seed_demo(session)
+    finally:
+        engine.dispose()
 
 
 def endpoints_file(settings: Settings, directory: Path) -> Path:
@@ -168,6 +186,8 @@ class Assistant:
 
     def start(self) -> "Assistant":
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.with_actions:
+            prepare_store(self.settings.database_url)
         self._tmp = tempfile.TemporaryDirectory(prefix="assistant-")
         began = time.monotonic()
         try:

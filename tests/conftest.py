@@ -43,8 +43,10 @@ def parse(model_path: Path) -> Callable[[str], dict[str, Any]]:
 @pytest.fixture(scope="session")
 def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """The real Rasa server and action server on free local ports, for the whole session."""
+    store = tmp_path_factory.mktemp("live-store") / "members.db"
     settings = replace(
-        load_settings(), rasa_port=free_port(), action_port=free_port(), model_path=model_path
+        load_settings(), rasa_port=free_port(), action_port=free_port(), model_path=model_path,
+        database_url=f"sqlite:///{store}",
     )
     log_dir = tmp_path_factory.mktemp("server-logs")
     with Assistant(settings, log_dir) as running:
@@ -54,3 +56,65 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def rest_url(assistant: Assistant) -> str:
     return assistant.rest_url
+
+
+# --- member store ------------------------------------------------------------
+
+#: Where the PostgreSQL tests create (and drop) their own databases.
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_database(name: str) -> str:
+    """Create a fresh database ``name``; fails loudly when PostgreSQL is not reachable."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no skip: the store must be tested on PostgreSQL
+        pytest.fail(f"PostgreSQL at {POSTGRES_ADMIN_URL} is needed for the store tests and not usable: {exc}")
+    finally:
+        admin.dispose()
+    return str(make_url(POSTGRES_ADMIN_URL).set(database=name))
+
+
+def _drop_postgres_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A freshly migrated member store, on SQLite and on PostgreSQL; also set as DATABASE_URL."""
+    from bot.store import reset_engine
+    from bot.store.migrate import migrate
+
+    if request.param == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'members.db'}", None
+    else:
+        name = f"bot_test_{os.getpid()}"
+        url = _postgres_database(name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MEMBER_HASH_KEY", "test-key")
+    reset_engine()
+    migrate(url)
+    try:
+        yield url
+    finally:
+        reset_engine()
+        if name:
+            _drop_postgres_database(name)
+
+
+@pytest.fixture
+def engine(store_url: str):
+    from bot.store import get_engine
+
+    return get_engine()

@@ -11,7 +11,7 @@ from actions.faq import ActionRouteQuestion
 from bot import faq
 
 
-def tracker(faq_confidence: float, ranking: list[tuple[str, float]]) -> Tracker:
+def tracker(faq_confidence: float, ranking: list[tuple[str, float]], before: list[dict] | None = None) -> Tracker:
     message = {
         "text": "...",
         "intent": {"name": "nlu_fallback", "confidence": 0.5},
@@ -21,36 +21,70 @@ def tracker(faq_confidence: float, ranking: list[tuple[str, float]]) -> Tracker:
         },
     }
     user = {"event": "user", "text": "...", "parse_data": message}
-    return Tracker("test", {}, message, [user], False, None, {}, "action_listen")
+    return Tracker("test", {}, message, [*(before or []), user], False, None, {}, "action_listen")
 
 
-def run(t: Tracker) -> dict:
+def run(t: Tracker) -> tuple[dict, list[dict]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionRouteQuestion().run(dispatcher, t, {}))
-    assert dispatcher.messages == [], "the rules say the text, not the action"
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def buttons(messages: list[dict]) -> list[str]:
+    [message] = messages
+    assert message["response"] == "utter_clarify"
+    assert all(b["title"] == b["payload"] for b in message["buttons"])
+    return [b["title"] for b in message["buttons"]]
 
 
 def test_unclear_question_offers_the_best_plausible_topics_by_title():
-    slots = run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4), ("ssl", 0.01)]))
+    slots, messages = run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4), ("ssl", 0.01)]))
     catalog = faq.load_catalog()
-    assert slots == {
-        "route": "clarify",
-        "clarify_count": "2",
-        "clarify_option_1": catalog.get("qr_code").title,
-        "clarify_option_2": catalog.get("qr_code_expired").title,
-    }
+    assert slots == {"route": "clarify"}
+    assert buttons(messages) == [
+        catalog.get("qr_code").title,
+        catalog.get("qr_code_expired").title,
+        catalog.none_of_these,
+    ]
 
 
 def test_three_topics_at_most():
-    slots = run(tracker(0.7, [("a", 0.1), ("qr_code", 0.3), ("ssl", 0.2), ("pin_reset", 0.25)]))
-    assert slots["clarify_count"] == "3"
-    assert slots["clarify_option_1"] == faq.load_catalog().get("qr_code").title
+    slots, messages = run(tracker(0.7, [("app_required", 0.1), ("qr_code", 0.3), ("ssl", 0.2), ("pin_reset", 0.25)]))
+    catalog = faq.load_catalog()
+    assert buttons(messages) == [
+        catalog.get("qr_code").title,
+        catalog.get("pin_reset").title,
+        catalog.get("ssl").title,
+        catalog.none_of_these,
+    ]
+
+
+def not_sure(slots: dict, messages: list[dict]) -> bool:
+    return slots == {"route": "not_sure"} and [m["response"] for m in messages] == ["utter_not_sure"]
 
 
 def test_not_an_faq_question_goes_to_the_hotline():
-    assert run(tracker(0.05, [("qr_code", 0.3)])) == {"route": "not_sure"}
+    assert not_sure(*run(tracker(0.05, [("qr_code", 0.3)])))
 
 
 def test_nothing_close_enough_goes_to_the_hotline():
-    assert run(tracker(0.9, [("qr_code", 0.02), ("ssl", 0.01)])) == {"route": "not_sure"}
+    assert not_sure(*run(tracker(0.9, [("qr_code", 0.02), ("ssl", 0.01)])))
+
+
+def test_still_unclear_right_after_a_clarification_goes_to_the_hotline():
+    earlier = [
+        {"event": "user", "text": "qr", "parse_data": {}},
+        {"event": "bot", "text": "Meinten Sie ...?", "metadata": {"utter_action": "utter_clarify"}},
+    ]
+    assert not_sure(*run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4)], before=earlier)))
+
+
+def test_an_earlier_clarification_does_not_count_once_something_else_was_said():
+    earlier = [
+        {"event": "user", "text": "qr", "parse_data": {}},
+        {"event": "bot", "text": "Meinten Sie ...?", "metadata": {"utter_action": "utter_clarify"}},
+        {"event": "user", "text": "Was ist 2FA?", "parse_data": {}},
+        {"event": "bot", "text": "2FA ist ...", "metadata": {"utter_action": "utter_faq/twofa_what"}},
+    ]
+    slots, messages = run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4)], before=earlier))
+    assert slots == {"route": "clarify"} and len(buttons(messages)) == 3

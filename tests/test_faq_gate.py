@@ -41,3 +41,24 @@ def test_two_close_topics_become_nlu_fallback_keeping_the_ranking():
 def test_other_intents_are_not_touched():
     out = gate(message("greet", [("qr_code", 0.3), ("ssl", 0.29)]))
     assert out.get("intent")["name"] == "greet"
+
+
+def titled(text: str, intent: str, ranking: list[tuple[str, float]]) -> Message:
+    msg = message(intent, ranking)
+    msg.set("text", text)
+    return msg
+
+
+def test_a_clicked_title_is_answered_with_its_topic_even_against_the_models():
+    out = gate(titled("  wer ist die firma NECT? ", "nlu_fallback", [("nect_what", 0.6), ("nect_company", 0.3)]))
+    assert out.get("intent") == {"name": "faq", "confidence": 1.0}
+    assert out.get("intent_ranking")[0] == {"name": "faq", "confidence": 1.0}
+    selected = out.get("response_selector")["faq"]
+    assert selected["response"]["utter_action"] == "utter_faq/nect_company"
+    assert selected["ranking"][0]["intent_response_key"] == "faq/nect_company"
+    assert [e["intent_response_key"] for e in selected["ranking"]] == ["faq/nect_company", "faq/nect_what"]
+
+
+def test_a_title_inside_a_longer_message_is_not_a_click():
+    out = gate(titled("Wer ist die Firma NECT? Und was kostet das?", "faq", [("nect_what", 0.5), ("nect_company", 0.45)]))
+    assert out.get("intent")["name"] == "nlu_fallback"

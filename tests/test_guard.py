@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import HOTLINE
+from bot import guard
 from bot.guard import ESCAPED_PREFIX, UNAVAILABLE_REPLY, Verdict, screen
 
 
@@ -47,3 +48,17 @@ def test_control_characters_are_removed_and_text_kept():
 
 def test_apology_names_the_hotline():
     assert HOTLINE in UNAVAILABLE_REPLY
+
+
+@pytest.mark.parametrize("text", ["Mein Passwort ist Sommer2024!", "meine pin lautet 123456", "PIN: 483920",
+                                  "Kennwort = 'Hallo#1'", "der QR-Code ist ABCD-1234-XYZ"])
+def test_a_typed_password_or_pin_is_warned_about_and_not_passed_on(text):
+    screened = guard.screen(text, 2000)
+    assert screened.verdict is guard.Verdict.SECRET and screened.text == ""
+    assert "niemals" in screened.reply and HOTLINE in screened.reply
+
+
+@pytest.mark.parametrize("text", ["Ich habe mein Passwort vergessen", "Was ist die Freigabe-PIN?", "Passwort ist abgelaufen",
+                                  "Meine PIN ist gesperrt", "Wie lange ist der QR-Code gültig?"])
+def test_questions_about_passwords_pass(text):
+    assert guard.screen(text, 2000).verdict is guard.Verdict.PASS

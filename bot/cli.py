@@ -1,0 +1,122 @@
+"""Member store commands: ``python -m bot migrate|seed-demo|members ...|letters ...``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from typing import TextIO
+
+from sqlalchemy import select
+
+from bot import validation
+from bot.privacy import mask_email, mask_insurance_number, mask_phone
+from bot.services import identification, letters
+from bot.store import Member, session_scope
+from bot.store.migrate import migrate
+from bot.store.models import LetterOrder
+from bot.store.seed import is_empty, seed_demo
+
+
+def _number(raw: str) -> str:
+    checked = validation.check_insurance_number(raw)
+    if not checked.ok:
+        raise SystemExit("error: a Versichertennummer is one capital letter and nine digits with a valid check digit")
+    return checked.value
+
+
+def cmd_migrate(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    migrate()
+    print("database is up to date", file=out)
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    migrate()
+    with session_scope() as session:
+        if args.if_empty and not is_empty(session):
+            print("store is not empty: no demo members added", file=out)
+            return 0
+        added = seed_demo(session)
+    print(f"{added} demo members added", file=out)
+    return 0
+
+
+def cmd_members_show(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    number = _number(args.number)
+    with session_scope() as session:
+        member = session.execute(select(Member).where(Member.insurance_number == number)).scalar_one_or_none()
+        if member is None:
+            print(f"no member {mask_insurance_number(number)}", file=out)
+            return 1
+        locked = identification.is_locked(session, number, conversation_id="-")
+        orders = session.execute(select(LetterOrder).where(LetterOrder.member_id == member.id)
+                                 .order_by(LetterOrder.created_at)).scalars().all()
+        print(f"Versichertennummer  {mask_insurance_number(member.insurance_number)}", file=out)
+        print(f"state               {member.state.value} ({member.registration_method.value if member.registration_method else '-'})", file=out)
+        print(f"registered          {member.registered_at:%Y-%m-%d}" if member.registered_at else "registered          -", file=out)
+        print(f"2FA device          {'yes, since ' + format(member.twofa_device_at, '%Y-%m-%d') if member.twofa_device_at else 'no'}", file=out)
+        print(f"e-mail              {mask_email(member.email) if member.email else '-'}", file=out)
+        print(f"phone               {mask_phone(member.phone) if member.phone else '-'}", file=out)
+        print(f"identification      {'LOCKED' if locked else 'not locked'}", file=out)
+        for order in orders:
+            print(f"letter              {order.created_at:%Y-%m-%d} {order.kind.value} {order.status.value} {order.reference}", file=out)
+    return 0
+
+
+def cmd_members_unlock(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    number = _number(args.number)
+    with session_scope() as session:
+        cleared = identification.unlock(session, number)
+    print(f"{mask_insurance_number(number)}: {cleared} failed attempts cleared, identification unlocked", file=out)
+    return 0
+
+
+def cmd_letters_list(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    with session_scope() as session:
+        rows = session.execute(select(LetterOrder, Member).join(Member, Member.id == LetterOrder.member_id)
+                               .order_by(LetterOrder.created_at, LetterOrder.id)).all()
+        for order, member in rows:
+            print(f"{order.reference}  {order.created_at:%Y-%m-%d %H:%M}  {order.kind.value:<13} {order.status.value:<9} "
+                  f"{mask_insurance_number(member.insurance_number)}", file=out)
+        print(f"{len(rows)} letter orders", file=out)
+    return 0
+
+
+def cmd_letters_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """CSV for the print service (full name and number: the letter needs them); marks the orders exported."""
+    if not args.csv:
+        print("error: choose a format: --csv", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        orders = letters.pending_export(session)
+        writer = csv.writer(out)
+        writer.writerow(["reference", "ordered_at", "kind", "insurance_number", "name", "postcode"])
+        for order in orders:
+            member = session.get(Member, order.member_id)
+            writer.writerow([order.reference, order.created_at.isoformat(timespec="seconds"), order.kind.value,
+                             member.insurance_number, member.name, member.postcode])
+        letters.mark_exported(session, orders)
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Register the store commands on ``python -m bot``'s parser."""
+    commands.add_parser("migrate", help="bring the member store to the newest schema").set_defaults(func=cmd_migrate)
+    seed = commands.add_parser("seed-demo", help="add the demo members (docs, demos, test suites rely on them)")
+    seed.add_argument("--if-empty", action="store_true", help="only if the store has no members yet")
+    seed.set_defaults(func=cmd_seed_demo)
+    members = commands.add_parser("members", help="look at or unlock a member (masked)")
+    member_commands = members.add_subparsers(dest="members_command", required=True)
+    show = member_commands.add_parser("show", help="a member's status, masked")
+    show.add_argument("number", help="Versichertennummer")
+    show.set_defaults(func=cmd_members_show)
+    unlock = member_commands.add_parser("unlock", help="lift an identification lock")
+    unlock.add_argument("number", help="Versichertennummer")
+    unlock.set_defaults(func=cmd_members_unlock)
+    letter = commands.add_parser("letters", help="letter orders")
+    letter_commands = letter.add_subparsers(dest="letters_command", required=True)
+    letter_commands.add_parser("list", help="all letter orders, masked").set_defaults(func=cmd_letters_list)
+    export = letter_commands.add_parser("export", help="orders not yet exported, for the print service; marks them exported")
+    export.add_argument("--csv", action="store_true", help="write CSV to standard output")
+    export.set_defaults(func=cmd_letters_export)

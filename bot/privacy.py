@@ -1,0 +1,114 @@
+"""Personal data in logs and counters: masking and keyed hashes.
+
+Every log record of both servers is masked when it is created
+(:func:`install_log_masking`), so a Versichertennummer, e-mail address, phone
+number or IBAN never reaches a log in full, whoever logged it: Rasa, the SDK
+or this project. Identification attempts are counted under
+:func:`number_key`, a keyed hash, not under the number itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT, load_settings
+
+_INSURANCE_NUMBER = re.compile(r"\b([A-Za-z])(\s*\d){8}\s*(\d)(?:-\d)?\b")
+_EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})\b")
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2})(?:\s?[A-Z0-9]){10,30}\b")
+_PHONE = re.compile(r"(?<![\w*])(\+|00|0)[\d\s/()\-]{6,}\d")
+
+DEV_KEY_FILE = PROJECT_ROOT / "var" / "member-hash.key"
+
+
+def mask_insurance_number(number: str) -> str:
+    """``A123456780`` → ``A******780``."""
+    compact = re.sub(r"\s+", "", number)
+    if len(compact) < 4:
+        return "*" * len(compact)
+    return compact[0] + "*" * (len(compact) - 4) + compact[-3:]
+
+
+def mask_email(email: str) -> str:
+    """``anna.berger@example.de`` → ``a***@example.de``."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_phone(phone: str) -> str:
+    """``+491701234567`` → ``+49*******567``: country code and the last three digits."""
+    digits = re.sub(r"[^\d+]", "", phone)
+    if len(digits) <= 5:
+        return "*" * len(digits)
+    head = 3 if digits.startswith("+") else 1
+    return digits[:head] + "*" * (len(digits) - head - 3) + digits[-3:]
+
+
+def mask_iban(iban: str) -> str:
+    """``DE89370400440532013000`` → ``DE89**************3000``."""
+    compact = re.sub(r"\s+", "", iban)
+    return compact[:4] + "*" * max(len(compact) - 8, 0) + compact[-4:]
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every number, address and IBAN masked and line breaks flattened."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = _IBAN.sub(lambda m: mask_iban(m.group(0)), text)
+    text = _INSURANCE_NUMBER.sub(lambda m: mask_insurance_number(re.sub(r"-\d$", "", m.group(0))), text)
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    text = _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    return text
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask ``record`` in place: its message (with arguments merged) and traceback."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: keep what can be kept
+        message = str(record.msg)
+    record.msg = mask_text(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    return record
+
+
+def install_log_masking() -> None:
+    """Mask every log record of this process when it is created, whoever logs it."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_personal_data", False):
+        return
+
+    def masking_factory(*args, **kwargs) -> logging.LogRecord:
+        return mask_record(factory(*args, **kwargs))
+
+    masking_factory.masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masking_factory)
+
+
+@lru_cache(maxsize=None)
+def _hash_key(configured: str) -> bytes:
+    if configured:
+        return configured.encode("utf-8")
+    # Development: a random key kept beside the SQLite file. Production sets MEMBER_HASH_KEY.
+    path = Path(os.environ.get("MEMBER_HASH_KEY_FILE", DEV_KEY_FILE))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of ``value`` under the member hash key, hex."""
+    key = _hash_key(load_settings().member_hash_key)
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,1 @@
+"""What members (and agents) can do, against the member store. No Rasa here."""

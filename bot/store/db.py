@@ -1,0 +1,62 @@
+"""One engine per process, one session (= one transaction) per unit of work."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.config import load_settings
+
+_lock = threading.Lock()
+_engine: Optional[Engine] = None
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets write-serialising transactions."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_begin(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection) -> None:  # pragma: no cover - driver hook
+            # Take the write lock at the start: two concurrent transactions that
+            # read, then write (a double click) run one after the other.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def get_engine() -> Engine:
+    """The process's engine for ``DATABASE_URL``."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = make_engine(load_settings().database_url)
+        return _engine
+
+
+def reset_engine() -> None:
+    """Forget the engine (tests that switch ``DATABASE_URL``)."""
+    global _engine
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None
+
+
+@contextmanager
+def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
+    """A session whose writes are committed together at the end, or not at all."""
+    with Session(engine or get_engine(), future=True, expire_on_commit=False) as session:
+        with session.begin():
+            yield session

@@ -1,0 +1,112 @@
+"""Tables of the member store (SQLAlchemy 1.4, 2.0-style declarative mapping).
+
+The schema itself is created by Alembic migrations (bot/store/migrations);
+tests/test_store.py checks that the migrations and these classes agree.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class RegistrationState(str, enum.Enum):
+    """Where a member stands with the Online-Filiale."""
+
+    UNREGISTERED = "unregistered"
+    #: Registered by letter; the access letter is on its way or not used yet.
+    LETTER_SENT = "letter_sent"
+    ACTIVE = "active"
+
+
+class RegistrationMethod(str, enum.Enum):
+    VIDEO = "video"
+    LETTER = "letter"
+
+
+class LetterKind(str, enum.Enum):
+    REGISTRATION = "registration"
+    RESEND = "resend"
+    NEW_PASSWORD = "new_password"
+
+
+class LetterStatus(str, enum.Enum):
+    ORDERED = "ordered"
+    EXPORTED = "exported"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id = Column(Integer, primary_key=True)
+    insurance_number = Column(String(10), nullable=False, unique=True)
+    postcode = Column(String(5), nullable=False)
+    name = Column(String(200), nullable=False)
+    email = Column(String(254))
+    phone = Column(String(20))
+    state = Column(_enum(RegistrationState, "registration_state"), nullable=False, default=RegistrationState.UNREGISTERED)
+    registration_method = Column(_enum(RegistrationMethod, "registration_method"))
+    #: The first registration: the QR code in the access letter is valid 60 days from here.
+    registered_at = Column(DateTime)
+    activated_at = Column(DateTime)
+    twofa_device_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class LetterOrder(Base):
+    __tablename__ = "letter_orders"
+
+    id = Column(Integer, primary_key=True)
+    member_id = Column(Integer, ForeignKey("members.id"), nullable=False)
+    kind = Column(_enum(LetterKind, "letter_kind"), nullable=False)
+    status = Column(_enum(LetterStatus, "letter_status"), nullable=False, default=LetterStatus.ORDERED)
+    reference = Column(String(20), nullable=False, unique=True)
+    created_at = Column(DateTime, nullable=False)
+    exported_at = Column(DateTime)
+
+    __table_args__ = (Index("ix_letter_orders_member_created", "member_id", "created_at"),)
+
+
+class IdentificationAttempt(Base):
+    """One try to identify with Versichertennummer and PLZ.
+
+    ``number_key`` is a keyed hash of the Versichertennummer (bot.privacy), so
+    attempts on numbers that do not exist are counted without storing them.
+    """
+
+    __tablename__ = "identification_attempts"
+
+    id = Column(Integer, primary_key=True)
+    number_key = Column(String(64), nullable=False)
+    conversation_key = Column(String(64), nullable=False)
+    succeeded = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    #: Set by ``python -m bot members unlock``: the attempt no longer counts.
+    cleared_at = Column(DateTime)
+
+    __table_args__ = (
+        Index("ix_ident_number_created", "number_key", "created_at"),
+        Index("ix_ident_conversation_created", "conversation_key", "created_at"),
+    )
+
+
+class AuditEvent(Base):
+    """Who did what, when: internal ids and masked values only, never full personal data."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False)
+    actor = Column(String(100), nullable=False)
+    action = Column(String(100), nullable=False)
+    member_id = Column(Integer, ForeignKey("members.id"))
+    detail = Column(Text, nullable=False, default="")

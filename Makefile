@@ -6,8 +6,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP_VERSION := 24.0
 SETUP_STAMP := $(VENV)/.setup-done
-MODEL := models/current.tar.gz
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -36,28 +34,19 @@ $(SETUP_STAMP): requirements.txt requirements.lock scripts/find-python.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
 	@touch $@
 
-model: $(MODEL)
+model: $(SETUP_STAMP)
+	@scripts/train-if-changed.sh
 
-# Rasa's own cache (.rasa/) makes a retrain after a small data change fast.
-$(MODEL): $(SETUP_STAMP) $(TRAIN_INPUTS)
-	@echo "Training the model (log: models/train.log) ..."
-	@mkdir -p models
-	@start=$$(date +%s); \
-	$(VENV)/bin/rasa train --fixed-model-name current --out models > models/train.log 2>&1 \
-	  || { tail -n 40 models/train.log; exit 1; }; \
-	echo "Model ready: $(MODEL) ($$(( $$(date +%s) - start )) s)"
-	@touch $@
-
-run: $(MODEL)
+run: model
 	@$(PY) -m bot serve
 
-test: $(MODEL)
+test: model
 	@$(PY) -m pytest
 
-shell: $(MODEL)
+shell: model
 	@$(PY) -m bot shell
 
-bench: $(MODEL)
+bench: model
 	@$(PY) -m bot.bench
 
 lock:
@@ -70,4 +59,4 @@ lock:
 	@echo "requirements.lock updated"
 
 clean:
-	rm -rf $(VENV) .rasa .logs models/*.tar.gz models/train.log
+	rm -rf $(VENV) .rasa .logs var models/*.tar.gz models/*.sha256 models/train.log

@@ -9,6 +9,7 @@ submit actions do the task and clear every identifying slot.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -49,13 +50,14 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     return True
 
 
-class IdentifyingFormValidator(FormValidationAction):
+class IdentifyingFormValidator(FormValidationAction, ABC):
     """Versichertennummer and PLZ, then identification; subclasses name the form."""
 
     for_registration = False
 
-    def name(self) -> Text:  # pragma: no cover - subclasses
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """``validate_<form>``."""
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -144,11 +146,16 @@ class ValidateTwofaForm(IdentifyingFormValidator):
         return "validate_twofa_form"
 
 
-class SubmitAction(Action):
+class SubmitAction(Action, ABC):
     """Ends a task: says the result (or why it stopped) and clears the identifying slots."""
 
-    def result(self, member_id: int, tracker: Tracker) -> Reply:  # pragma: no cover - subclasses
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """``action_submit_<task>``."""
+
+    @abstractmethod
+    def result(self, member_id: int, tracker: Tracker) -> Reply:
+        """Do the task for the identified member."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:

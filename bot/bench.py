@@ -115,8 +115,35 @@ def accuracy() -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def identification_timing(rounds: int = 300) -> dict[str, float]:
+    """Median time of identify() for a wrong PLZ and for an unknown number (SQLite, no lockout)."""
+    from bot.services import identification
+    from bot.store import session_scope
+    from bot.store.db import make_engine
+    from bot.store.migrate import migrate
+    from bot.store.seed import seed_demo
+
+    settings = replace(load_settings(), ident_max_failures=10**9, ident_max_failures_per_conversation=10**9)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/members.db"
+        migrate(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            seed_demo(session)
+        timings: dict[str, list[float]] = {"wrong_postcode": [], "unknown_number": []}
+        for n in range(rounds):
+            for kind, number in (("wrong_postcode", "D271828180"), ("unknown_number", "Z123456783")):
+                began = time.perf_counter()
+                with session_scope(engine) as session:
+                    identification.identify(session, number, "99999", f"bench-{n}", settings=settings)
+                timings[kind].append((time.perf_counter() - began) * 1000)
+        engine.dispose()
+    return {kind: statistics.median(values) for kind, values in timings.items()}
+
+
 def render(
-    results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None
+    results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None,
+    ident: dict[str, float] | None = None,
 ) -> str:
     today = dt.date.today().isoformat()
     lines = [
@@ -144,6 +171,11 @@ def render(
             f"{acc['hotline']:.1%}, **a wrong answer {acc['answer_wrong']:.1%}**; other intents "
             f"({acc['other_questions']} messages) right {acc['other_right']:.1%}"
         )
+    if ident is not None:
+        lines.append(
+            f"- Identification (median of 300, SQLite): wrong PLZ {ident['wrong_postcode']:.2f} ms, unknown "
+            f"Versichertennummer {ident['unknown_number']:.2f} ms: the same path, so the time tells nothing"
+        )
     lines.append(END)
     return "\n".join(lines)
 
@@ -163,19 +195,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-readme", action="store_true", help="print only, do not update README.md")
     args = parser.parse_args(argv)
 
-    settings = replace(load_settings(), rasa_port=free_port(), action_port=free_port())
     questions = question_mix()
     results: dict[int, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as logs, Assistant(settings, Path(logs)) as assistant:
-        print(f"servers ready in {assistant.start_seconds:.1f} s", flush=True)
-        load_run(assistant.rest_url, 1, 20, questions)  # warm-up
-        for senders in (1, 8):
-            results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
-            print(f"{senders} sender(s): {results[senders]}", flush=True)
-        start_s = assistant.start_seconds
+    with tempfile.TemporaryDirectory() as logs:
+        settings = replace(load_settings(), rasa_port=free_port(), action_port=free_port(),
+                           database_url=f"sqlite:///{logs}/members.db")
+        with Assistant(settings, Path(logs)) as assistant:
+            print(f"servers ready in {assistant.start_seconds:.1f} s", flush=True)
+            load_run(assistant.rest_url, 1, 20, questions)  # warm-up
+            for senders in (1, 8):
+                results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
+                print(f"{senders} sender(s): {results[senders]}", flush=True)
+            start_s = assistant.start_seconds
+    ident = identification_timing()
+    print(f"identification: {ident}", flush=True)
     acc = accuracy()
     train_s = None if args.no_training else training_seconds()
-    block = render(results, start_s, train_s, acc)
+    block = render(results, start_s, train_s, acc, ident)
     print(block)
     if not args.no_readme:
         write_readme(block)

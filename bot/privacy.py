@@ -24,6 +24,8 @@ _INSURANCE_NUMBER = re.compile(r"\b([A-Za-z])(\s*\d){8}\s*(\d)(?:-\d)?\b")
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})\b")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2})(?:\s?[A-Z0-9]){10,30}\b")
 _PHONE = re.compile(r"(?<![\w*])(\+|00|0)[\d\s/()\-]{6,}\d")
+#: Any other run of six or more digits (a phone number typed without area code, say).
+_DIGITS = re.compile(r"(?<![\w*])\d(?:[ ]?\d){5,}(?!\w)")
 
 DEV_KEY_FILE = PROJECT_ROOT / "var" / "member-hash.key"
 
@@ -64,6 +66,7 @@ def mask_text(text: str) -> str:
     text = _INSURANCE_NUMBER.sub(lambda m: mask_insurance_number(re.sub(r"-\d$", "", m.group(0))), text)
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
     text = _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _DIGITS.sub(lambda m: mask_phone(m.group(0)), text)
     return text
 
 

@@ -136,6 +136,8 @@ class Assistant:
     settings: Settings
     log_dir: Path
     with_actions: bool = True
+    #: Log at debug level (every message and slot): used to prove that logs are masked.
+    debug: bool = False
     start_seconds: float = 0.0
     _processes: list[_Process] = field(default_factory=list)
     _tmp: Optional[tempfile.TemporaryDirectory] = None
@@ -148,7 +150,8 @@ class Assistant:
         s = self.settings
         return _Process(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port),
+             *(["--debug"] if self.debug else [])],
             f"http://{s.action_host}:{s.action_port}/health",
             self.log_dir / "actions.log",
         )
@@ -166,6 +169,7 @@ class Assistant:
                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
                 "--interface", s.rasa_host,
                 "--port", str(s.rasa_port),
+                *(["--debug"] if self.debug else []),
             ],
             f"{s.rasa_url}/webhooks/rest/",
             self.log_dir / "rasa.log",

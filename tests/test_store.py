@@ -75,7 +75,7 @@ def test_identification_with_the_right_postcode(seeded):
 
 def test_wrong_postcode_and_unknown_number_are_indistinguishable(seeded):
     wrong_postcode = identify(seeded, "C314159266", "84031")
-    unknown = identify(seeded, "Z123456785", "84030", conversation="c2")
+    unknown = identify(seeded, "Z123456783", "84030", conversation="c2")
     assert wrong_postcode == unknown == identification.Identification(Outcome.MISMATCH)
 
 
@@ -89,8 +89,8 @@ def test_three_failures_lock_the_number_even_with_correct_data_then_the_lock_exp
 
 def test_unknown_numbers_are_locked_the_same_way(seeded):
     for n in range(3):
-        identify(seeded, "Z123456785", "84030", conversation=f"c{n}")
-    assert identify(seeded, "Z123456785", "84030", conversation="c9").outcome == Outcome.LOCKED
+        identify(seeded, "Z123456783", "84030", conversation=f"c{n}")
+    assert identify(seeded, "Z123456783", "84030", conversation="c9").outcome == Outcome.LOCKED
 
 
 def test_a_conversation_is_limited_on_its_own(seeded, monkeypatch):

@@ -81,7 +81,7 @@ def test_an_faq_question_inside_a_form_is_answered(store):
 def test_wrong_postcode_and_unknown_number_get_the_same_reply(store):
     base = {"requested_slot": "postcode"}
     wrong, said_wrong = validate(tasks.ValidateResendForm(), "resend_form", {**base, "insurance_number": "D271828180"}, "01068")
-    unknown, said_unknown = validate(tasks.ValidateResendForm(), "resend_form", {**base, "insurance_number": "Z123456785"},
+    unknown, said_unknown = validate(tasks.ValidateResendForm(), "resend_form", {**base, "insurance_number": "Z123456783"},
                                      "01067", sender="t2")
     assert said_wrong == said_unknown == ["utter_ident_mismatch"]
     assert wrong == unknown and wrong["insurance_number"] is None and wrong["postcode"] is None

@@ -56,6 +56,10 @@ class Settings:
     resend_period_days: int
     #: Key of the keyed hash under which identification attempts are counted.
     member_hash_key: str
+    #: HS256 secret of the website's session tokens; empty: data changes are off.
+    member_token_secret: str
+    #: Seconds a member has to approve a data change in the app.
+    approval_window_seconds: int
 
     @property
     def rasa_url(self) -> str:
@@ -83,4 +87,6 @@ def load_settings() -> Settings:
         resend_max=_int("RESEND_MAX", 3),
         resend_period_days=_int("RESEND_PERIOD_DAYS", 90),
         member_hash_key=_str("MEMBER_HASH_KEY", ""),
+        member_token_secret=_str("MEMBER_TOKEN_SECRET", ""),
+        approval_window_seconds=_int("APPROVAL_WINDOW_SECONDS", 300),
     )

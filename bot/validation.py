@@ -142,3 +142,56 @@ def parse_ident_method(raw: str) -> Optional[str]:
     if video == letter:
         return None
     return "video" if video else "letter"
+
+
+def check_iban(raw: str) -> Checked:
+    """Check an IBAN's format and check digits (python-stdnum); compact upper-case form."""
+    from stdnum import iban
+    from stdnum.exceptions import ValidationError
+
+    try:
+        return Valid(iban.validate(raw or ""))
+    except ValidationError:
+        return Invalid("iban", "invalid")
+
+
+def check_street(raw: str) -> Checked:
+    """A street name: letters, at least two, at most 100 characters."""
+    text = " ".join((raw or "").split())
+    if not (2 <= len(text) <= 100) or not re.search(r"[A-Za-zÄÖÜäöüß]{2}", text) or re.search(r"[<>{}\[\];=\\]", text):
+        return Invalid("street", "format")
+    return Valid(text)
+
+
+def check_house_number(raw: str) -> Checked:
+    """A house number such as 12, 12a, 12-14."""
+    text = re.sub(r"\s+", "", raw or "")
+    if not re.fullmatch(r"[0-9]{1,4}[a-zA-Z]?(-[0-9]{1,4}[a-zA-Z]?)?", text):
+        return Invalid("house_number", "format")
+    return Valid(text.lower())
+
+
+def check_city(raw: str) -> Checked:
+    """A city name: letters, spaces, hyphens, dots and brackets, 2 to 100 characters."""
+    text = " ".join((raw or "").split())
+    if not (2 <= len(text) <= 100) or not re.fullmatch(r"[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß .\-()/]*", text):
+        return Invalid("city", "format")
+    return Valid(text)
+
+
+#: Words that name the kind of a data change, most specific first.
+_CHANGE_KINDS = (
+    ("iban", ("iban", "bankverbindung", "bank", "kontonummer", "konto")),
+    ("email", ("e-mail", "email", "mail")),
+    ("phone", ("telefon", "handy", "mobilnummer", "rufnummer", "nummer")),
+    ("address", ("adresse", "anschrift", "wohnort", "umzug", "umgezogen", "straße", "strasse")),
+)
+
+
+def parse_change_kind(raw: str) -> Optional[str]:
+    """``address``, ``email``, ``phone`` or ``iban`` from what the member typed, else ``None``."""
+    text = (raw or "").casefold()
+    for kind, words in _CHANGE_KINDS:
+        if any(word in text for word in words):
+            return kind
+    return None

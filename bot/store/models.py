@@ -53,6 +53,10 @@ class Member(Base):
     name = Column(String(200), nullable=False)
     email = Column(String(254))
     phone = Column(String(20))
+    street = Column(String(200))
+    house_number = Column(String(20))
+    city = Column(String(100))
+    iban = Column(String(34))
     state = Column(_enum(RegistrationState, "registration_state"), nullable=False, default=RegistrationState.UNREGISTERED)
     registration_method = Column(_enum(RegistrationMethod, "registration_method"))
     #: The first registration: the QR code in the access letter is valid 60 days from here.
@@ -60,6 +64,41 @@ class Member(Base):
     activated_at = Column(DateTime)
     twofa_device_at = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class ChangeKind(str, enum.Enum):
+    ADDRESS = "address"
+    EMAIL = "email"
+    PHONE = "phone"
+    IBAN = "iban"
+
+
+class ApprovalStatus(str, enum.Enum):
+    PENDING = "pending"
+    #: Approved in the app and applied to the member record (one transaction).
+    APPLIED = "applied"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class ApprovalRequest(Base):
+    """A data change waiting for the member's approval in the app (2FA)."""
+
+    __tablename__ = "approval_requests"
+
+    id = Column(Integer, primary_key=True)
+    #: What the member and the app see (not guessable, unlike ``id``).
+    public_id = Column(String(32), nullable=False, unique=True)
+    member_id = Column(Integer, ForeignKey("members.id"), nullable=False)
+    kind = Column(_enum(ChangeKind, "change_kind"), nullable=False)
+    #: The new value as JSON (address: street, house_number, postcode, city).
+    new_value = Column(Text, nullable=False)
+    status = Column(_enum(ApprovalStatus, "approval_status"), nullable=False, default=ApprovalStatus.PENDING)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+    decided_at = Column(DateTime)
+
+    __table_args__ = (Index("ix_approval_member_status", "member_id", "status"),)
 
 
 class LetterOrder(Base):

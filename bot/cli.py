@@ -9,9 +9,11 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from bot import validation
+from datetime import timedelta
+
+from bot import sessions, validation
 from bot.privacy import mask_email, mask_insurance_number, mask_phone
-from bot.services import identification, letters
+from bot.services import approvals, identification, letters
 from bot.store import Member, session_scope
 from bot.store.migrate import migrate
 from bot.store.models import LetterOrder
@@ -100,6 +102,48 @@ def cmd_letters_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> in
     return 0
 
 
+def cmd_token(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """A session token for development and demos (needs MEMBER_TOKEN_SECRET)."""
+    number = _number(args.number)
+    try:
+        print(sessions.mint(number, valid_for=timedelta(minutes=args.minutes)), file=out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_approvals_list(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    with session_scope() as session:
+        rows = approvals.listing(session)
+        for request, masked in rows:
+            print(f"{request.public_id}  {request.created_at:%Y-%m-%d %H:%M:%S}  {request.kind.value:<8} "
+                  f"{request.status.value:<8} expires {request.expires_at:%H:%M:%S}  {masked}", file=out)
+        print(f"{len(rows)} approval requests", file=out)
+    return 0
+
+
+def _decide(args: argparse.Namespace, decide, out: TextIO) -> int:
+    try:
+        with session_scope() as session:
+            result = decide(session, args.id, actor="app-demo")
+    except approvals.DecisionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.id}: {result.status.value}", file=out)
+    return 0
+
+
+def cmd_approvals_approve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """The app side (for demos and tests): approve and apply the change."""
+    return _decide(args, approvals.approve, out)
+
+
+def cmd_approvals_reject(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """The app side (for demos and tests): reject the change."""
+    return _decide(args, approvals.reject, out)
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register the store commands on ``python -m bot``'s parser."""
     commands.add_parser("migrate", help="bring the member store to the newest schema").set_defaults(func=cmd_migrate)
@@ -120,3 +164,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export = letter_commands.add_parser("export", help="orders not yet exported, for the print service; marks them exported")
     export.add_argument("--csv", action="store_true", help="write CSV to standard output")
     export.set_defaults(func=cmd_letters_export)
+    token = commands.add_parser("token", help="a member session token for development and demos")
+    token.add_argument("number", help="Versichertennummer (the token's sub)")
+    token.add_argument("--minutes", type=int, default=60, help="validity (default 60)")
+    token.set_defaults(func=cmd_token)
+    approval = commands.add_parser("approvals", help="the app side of 2FA approvals, for demos and tests")
+    approval_commands = approval.add_subparsers(dest="approvals_command", required=True)
+    approval_commands.add_parser("list", help="all approval requests, masked").set_defaults(func=cmd_approvals_list)
+    for verb, func in (("approve", cmd_approvals_approve), ("reject", cmd_approvals_reject)):
+        command = approval_commands.add_parser(verb, help=f"{verb} a pending request as the app would")
+        command.add_argument("id", help="the request id from 'approvals list'")
+        command.set_defaults(func=func)

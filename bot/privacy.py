@@ -22,6 +22,7 @@ from bot.config import PROJECT_ROOT, load_settings
 
 _INSURANCE_NUMBER = re.compile(r"\b([A-Za-z])(\s*\d){8}\s*(\d)(?:-\d)?\b")
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})\b")
+_JWT = re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2})(?:\s?[A-Z0-9]){10,30}\b")
 _PHONE = re.compile(r"(?<![\w*])(\+|00|0)[\d\s/()\-]{6,}\d")
 #: Any other run of six or more digits (a phone number typed without area code, say).
@@ -60,8 +61,9 @@ def mask_iban(iban: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every number, address and IBAN masked and line breaks flattened."""
+    """``text`` with every number, address, IBAN and session token masked, line breaks flattened."""
     text = text.replace("\r", " ").replace("\n", " ")
+    text = _JWT.sub("eyJ***(token)", text)
     text = _IBAN.sub(lambda m: mask_iban(m.group(0)), text)
     text = _INSURANCE_NUMBER.sub(lambda m: mask_insurance_number(re.sub(r"-\d$", "", m.group(0))), text)
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)

@@ -37,6 +37,9 @@ def base_env(settings: Settings) -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["SANIC_HOST"] = settings.action_host  # read by rasa_sdk's server
     env["DATABASE_URL"] = settings.database_url
+    env["APPROVAL_WINDOW_SECONDS"] = str(settings.approval_window_seconds)
+    if settings.member_token_secret:
+        env["MEMBER_TOKEN_SECRET"] = settings.member_token_secret
     env["RASA_PORT"] = str(settings.rasa_port)
     env["ACTION_PORT"] = str(settings.action_port)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))

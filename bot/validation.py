@@ -195,3 +195,18 @@ def parse_change_kind(raw: str) -> Optional[str]:
         if any(word in text for word in words):
             return kind
     return None
+
+
+_YES = {"ja", "jawohl", "ja bitte", "ja, bitte", "genau", "korrekt", "richtig", "stimmt", "ok", "okay", "passt",
+        "bestätigen", "übermitteln", "ja, übermitteln", "ja übermitteln", "yes", "jep", "jo"}
+_NO = {"nein", "nö", "ne", "nee", "nein danke", "falsch", "nicht übermitteln", "no", "stimmt nicht"}
+
+
+def parse_yes_no(raw: str) -> Optional[str]:
+    """``yes`` or ``no`` for a confirmation, else ``None``."""
+    text = re.sub(r"[^\w äöüß,]+", "", (raw or "").casefold()).strip(" ,")
+    if text in _YES:
+        return "yes"
+    if text in _NO:
+        return "no"
+    return None

@@ -18,6 +18,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
+#: The live servers accept session tokens signed with this secret ...
+LIVE_TOKEN_SECRET = "live-test-secret-0123456789abcdefghijklmnop"
+#: ... and give members this many seconds to approve a change (short: the expiry is tested).
+LIVE_APPROVAL_WINDOW_SECONDS = 8
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -46,7 +52,8 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     store = tmp_path_factory.mktemp("live-store") / "members.db"
     settings = replace(
         load_settings(), rasa_port=free_port(), action_port=free_port(), model_path=model_path,
-        database_url=f"sqlite:///{store}",
+        database_url=f"sqlite:///{store}", member_token_secret=LIVE_TOKEN_SECRET,
+        approval_window_seconds=LIVE_APPROVAL_WINDOW_SECONDS,
     )
     log_dir = tmp_path_factory.mktemp("server-logs")
     with Assistant(settings, log_dir) as running:

@@ -29,6 +29,8 @@ def test_mask_text_finds_every_kind_and_flattens_lines():
     assert "\n" not in masked
     for secret in ["123456780", "Anna.Berger", "1234567", "762138", "370400440532013000"]:
         assert secret not in masked
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJDMzE0MTU5MjY2In0.abc-DEF_123"
+    assert token not in mask_text(f"metadata {{'auth_token': '{token}'}}")
     assert "PLZ 84130" == mask_text("PLZ 84130") and "2026-11-29 03:00:01" == mask_text("2026-11-29 03:00:01")
 
 

@@ -17,7 +17,7 @@ from bot.store import AuditEvent, Member, session_scope
 from bot.store.models import ApprovalRequest, ApprovalStatus, ChangeKind
 from bot.store.seed import seed_demo
 
-SECRET = "test-secret-0123456789abcdef"
+SECRET = "approvals-test-secret-0123456789abcdefghij"
 NOW = datetime(2026, 11, 29, 12, 0, 0)
 ADDRESS = {"street": "Neue Straße", "house_number": "7a", "postcode": "84028", "city": "Landshut"}
 

@@ -141,8 +141,7 @@ def _apply(session: Session, request: ApprovalRequest) -> None:
         member.iban = value["iban"]
 
 
-def approve(session: Session, public_id: str, now: Optional[datetime] = None, actor: str = "app") -> RequestState:
-    """The app side approves: the change is applied in this transaction, exactly once."""
+def _decide(session: Session, public_id: str, outcome: ApprovalStatus, now: Optional[datetime], actor: str) -> RequestState:
     now = now or datetime.utcnow()
     request = _lock_request(session, public_id)
     if request is None:
@@ -150,28 +149,24 @@ def approve(session: Session, public_id: str, now: Optional[datetime] = None, ac
     _expire_if_due(request, now)
     if request.status != ApprovalStatus.PENDING:
         raise DecisionError(f"request {public_id} is {request.status.value}, not pending")
-    _apply(session, request)
-    request.status = ApprovalStatus.APPLIED
+    if outcome == ApprovalStatus.APPLIED:
+        _apply(session, request)
+    request.status = outcome
     request.decided_at = now
-    audit.record(session, actor, f"approval_applied:{request.kind.value}", member_id=request.member_id,
+    verb = "applied" if outcome == ApprovalStatus.APPLIED else "rejected"
+    audit.record(session, actor, f"approval_{verb}:{request.kind.value}", member_id=request.member_id,
                  detail=request.public_id, now=now)
     return RequestState(request.status, request.kind)
+
+
+def approve(session: Session, public_id: str, now: Optional[datetime] = None, actor: str = "app") -> RequestState:
+    """The app side approves: the change is applied in this transaction, exactly once."""
+    return _decide(session, public_id, ApprovalStatus.APPLIED, now, actor)
 
 
 def reject(session: Session, public_id: str, now: Optional[datetime] = None, actor: str = "app") -> RequestState:
     """The app side rejects: nothing changes."""
-    now = now or datetime.utcnow()
-    request = _lock_request(session, public_id)
-    if request is None:
-        raise DecisionError(f"no approval request {public_id}")
-    _expire_if_due(request, now)
-    if request.status != ApprovalStatus.PENDING:
-        raise DecisionError(f"request {public_id} is {request.status.value}, not pending")
-    request.status = ApprovalStatus.REJECTED
-    request.decided_at = now
-    audit.record(session, actor, f"approval_rejected:{request.kind.value}", member_id=request.member_id,
-                 detail=request.public_id, now=now)
-    return RequestState(request.status, request.kind)
+    return _decide(session, public_id, ApprovalStatus.REJECTED, now, actor)
 
 
 def listing(session: Session, now: Optional[datetime] = None) -> list[tuple[ApprovalRequest, str]]:

@@ -68,17 +68,26 @@ def add_order(session: Session, member: Member, kind: LetterKind, now: datetime,
 ACCESS_LETTERS = (LetterKind.REGISTRATION, LetterKind.RESEND)
 
 
+def _refusal(session: Session, member: Member, kinds: tuple[LetterKind, ...], now: datetime,
+             settings: Settings) -> Optional[LetterResult]:
+    """Why no letter of ``kinds`` is ordered now (not registered, one on its way), or ``None``."""
+    if member.state == RegistrationState.UNREGISTERED:
+        return LetterResult(OrderOutcome.NOT_REGISTERED)
+    latest = _latest(session, member.id, kinds)
+    if latest is not None and latest.created_at > now - timedelta(days=settings.letter_pending_days):
+        return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at)
+    return None
+
+
 def order_resend(session: Session, member_id: int, actor: str = "chat", now: Optional[datetime] = None,
                  settings: Optional[Settings] = None) -> LetterResult:
     """Send the access letter again, unless one is on its way or the resend limit is reached."""
     settings = settings or load_settings()
     now = now or datetime.utcnow()
     member = lock_member(session, member_id)
-    if member.state == RegistrationState.UNREGISTERED:
-        return LetterResult(OrderOutcome.NOT_REGISTERED)
-    latest = _latest(session, member.id, ACCESS_LETTERS)
-    if latest is not None and latest.created_at > now - timedelta(days=settings.letter_pending_days):
-        return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at)
+    refused = _refusal(session, member, ACCESS_LETTERS, now, settings)
+    if refused is not None:
+        return refused
     resends = session.execute(
         select(func.count()).select_from(LetterOrder).where(
             LetterOrder.member_id == member.id, LetterOrder.kind == LetterKind.RESEND,
@@ -96,11 +105,9 @@ def order_new_password(session: Session, member_id: int, actor: str = "chat", no
     settings = settings or load_settings()
     now = now or datetime.utcnow()
     member = lock_member(session, member_id)
-    if member.state == RegistrationState.UNREGISTERED:
-        return LetterResult(OrderOutcome.NOT_REGISTERED)
-    latest = _latest(session, member.id, (LetterKind.NEW_PASSWORD,))
-    if latest is not None and latest.created_at > now - timedelta(days=settings.letter_pending_days):
-        return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at)
+    refused = _refusal(session, member, (LetterKind.NEW_PASSWORD,), now, settings)
+    if refused is not None:
+        return refused
     order = add_order(session, member, LetterKind.NEW_PASSWORD, now, actor)
     return LetterResult(OrderOutcome.ORDERED, order.reference, order.created_at)
 

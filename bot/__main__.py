@@ -36,6 +36,8 @@ The assistant is ready (started in {assistant.start_seconds:.0f} s).
                 -d '{{"sender": "demo", "message": "Ich habe mein Passwort vergessen"}}'
   socket.io:  {url}/socket.io (web widget; events user_uttered / bot_uttered)
   terminal:   make shell
+  member store: {settings.database_url} (demo members: README, "Demo members")
+  data changes: {"on (MEMBER_TOKEN_SECRET is set)" if settings.member_token_secret else "off: set MEMBER_TOKEN_SECRET to enable them"}
 Press Ctrl-C to stop.""",
         flush=True,
     )

@@ -53,8 +53,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def load_run(url: str, senders: int, per_sender: int, questions: list[str]) -> dict[str, float]:
-    """``senders`` threads, each its own conversation, each sending ``per_sender`` messages."""
+#: Messages per simulated conversation; then the sender starts a new one (a new member).
+CONVERSATION_LENGTH = 10
+
+
+def load_run(url: str, senders: int, per_sender: int, questions: list[str],
+             conversation_length: int = CONVERSATION_LENGTH) -> dict[str, float]:
+    """``senders`` threads sending ``per_sender`` messages each, in conversations of ``conversation_length``.
+
+    Rasa's policies read the whole conversation on every turn, so latency grows
+    with its length: a realistic length matters (see :func:`long_conversation`).
+    """
     latencies: list[float] = []
     lock = threading.Lock()
     errors: list[str] = []
@@ -62,6 +71,8 @@ def load_run(url: str, senders: int, per_sender: int, questions: list[str]) -> d
     def sender(index: int) -> None:
         sender_id = f"bench-{uuid.uuid4().hex}"
         for n in range(per_sender):
+            if n and n % conversation_length == 0:
+                sender_id = f"bench-{uuid.uuid4().hex}"
             text = questions[(index * 7 + n) % len(questions)]
             began = time.perf_counter()
             try:
@@ -92,6 +103,18 @@ def load_run(url: str, senders: int, per_sender: int, questions: list[str]) -> d
         "mean": statistics.fmean(ms),
         "throughput": len(ms) / elapsed,
     }
+
+
+def long_conversation(url: str, questions: list[str], length: int = 60) -> float:
+    """Median latency of the last ten messages of one ``length``-message conversation."""
+    sender_id = f"bench-long-{uuid.uuid4().hex}"
+    tail: list[float] = []
+    for n in range(length):
+        began = time.perf_counter()
+        conversations.send(url, sender_id, questions[n % len(questions)])
+        if n >= length - 10:
+            tail.append((time.perf_counter() - began) * 1000)
+    return statistics.median(tail)
 
 
 def training_seconds() -> float:
@@ -143,14 +166,15 @@ def identification_timing(rounds: int = 300) -> dict[str, float]:
 
 def render(
     results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None,
-    ident: dict[str, float] | None = None,
+    ident: dict[str, float] | None = None, long_ms: float | None = None,
 ) -> str:
     today = dt.date.today().isoformat()
     lines = [
         START,
         f"Measured {today} with `make bench` on this project's CI machine kind "
         f"({os.cpu_count()} cores, Python {platform.python_version()}); REST channel on loopback, "
-        "a mix of FAQ questions, basics and unclear messages.",
+        f"a mix of FAQ questions, basics and unclear messages, in conversations of {CONVERSATION_LENGTH} "
+        "messages (then the sender starts a new one).",
         "",
         "| concurrent senders | messages | p50 ms | p95 ms | p99 ms | throughput msg/s |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -160,6 +184,11 @@ def render(
             f"| {senders} | {r['messages']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['throughput']:.1f} |"
         )
     lines += ["", f"- Start until the REST channel answers (model load, both servers): {start_s:.1f} s"]
+    if long_ms is not None:
+        lines.append(
+            f"- Long conversations are slower (Rasa's policies read the whole conversation on every turn): "
+            f"messages 51–60 of one conversation, p50 {long_ms:.0f} ms"
+        )
     if train_s is not None:
         lines.append(f"- Full training (`rasa train --force`): {train_s:.0f} s")
     if acc is not None:
@@ -207,11 +236,13 @@ def main(argv: list[str] | None = None) -> int:
                 results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
                 print(f"{senders} sender(s): {results[senders]}", flush=True)
             start_s = assistant.start_seconds
+            long_ms = long_conversation(assistant.rest_url, questions)
+            print(f"messages 51-60 of one conversation: p50 {long_ms:.0f} ms", flush=True)
     ident = identification_timing()
     print(f"identification: {ident}", flush=True)
     acc = accuracy()
     train_s = None if args.no_training else training_seconds()
-    block = render(results, start_s, train_s, acc, ident)
+    block = render(results, start_s, train_s, acc, ident, long_ms)
     print(block)
     if not args.no_readme:
         write_readme(block)

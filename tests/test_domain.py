@@ -22,7 +22,7 @@ def test_hotline_slot_holds_the_configured_number_once():
 
 
 #: Values the task actions pass with a response (dispatcher.utter_message(response=..., reference=...)).
-ACTION_VARIABLES = {"reference", "ordered_on", "last_valid_day", "since", "window", "time_left", "kind_name"}
+ACTION_VARIABLES = {"reference", "ordered_on", "last_valid_day", "since", "window", "time_left", "kind_name", "lock_hours"}
 
 
 def test_responses_use_only_known_placeholders():

@@ -132,3 +132,33 @@ def test_action_server_down_still_gets_a_reply_with_the_hotline(assistant: Assis
         assistant.start_actions()
     back = say(rest_url, "xq zzv blorp")
     assert conversations.reply_text(back) != UNAVAILABLE_REPLY and HOTLINE in conversations.reply_text(back)
+
+
+def test_action_server_down_in_the_middle_of_a_task_writes_nothing_and_the_task_resumes(assistant: Assistant, rest_url: str):
+    from sqlalchemy import func, select
+
+    from bot.store import LetterOrder, Member, session_scope
+    from bot.store.db import make_engine
+
+    engine = make_engine(assistant.settings.database_url)
+
+    def letters() -> int:
+        with session_scope(engine) as session:
+            member = session.execute(select(Member.id).where(Member.insurance_number == "E161803391")).scalar_one()
+            return session.execute(select(func.count()).select_from(LetterOrder).where(LetterOrder.member_id == member)).scalar_one()
+
+    before = letters()
+    sender = "outage-in-a-task"
+    assert "Versichertennummer" in conversations.reply_text(conversations.send(rest_url, sender, "Zugangsdaten erneut anfordern"))
+    assistant.stop_actions()
+    try:
+        for text in ("E161803391", "93047"):
+            reply = conversations.reply_text(conversations.send(rest_url, sender, text))
+            assert reply == UNAVAILABLE_REPLY and HOTLINE in reply
+        assert letters() == before
+    finally:
+        assistant.start_actions()
+    assert "Postleitzahl" in conversations.reply_text(conversations.send(rest_url, sender, "E161803391"))
+    assert "erneut per Brief" in conversations.reply_text(conversations.send(rest_url, sender, "93047"))
+    assert letters() == before + 1
+    engine.dispose()

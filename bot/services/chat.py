@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
 
+from bot.config import load_settings
 from bot.services import identification, letters, registration, twofa
 from bot.store import session_scope
 from bot.store.models import RegistrationMethod
@@ -119,7 +120,7 @@ def activation_advice(member_id: int) -> Reply:
 def status_reply(status: Status) -> Reply:
     """The reply for a task that ended at identification."""
     return {
-        Status.LOCKED: Reply("utter_ident_locked"),
+        Status.LOCKED: Reply("utter_ident_locked", {"lock_hours": str(load_settings().ident_lock_hours)}),
         Status.ALREADY_REGISTERED: Reply("utter_already_registered"),
         Status.LETTER_PENDING: Reply("utter_registration_letter_pending_short"),
         Status.UNAVAILABLE: Reply("utter_store_unavailable"),

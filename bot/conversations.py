@@ -20,6 +20,10 @@ message); expectations on the reply, all optional: ``bot_contains``,
 ``bot_not_contains`` (text or list; exact, case-sensitive substrings of the
 reply's texts joined by newlines), ``bot_matches`` (regular expressions),
 ``bot_buttons`` (button titles that must be offered), ``bot_no_buttons: true``.
+
+A metadata value ``"$token(A123456780)"`` becomes a member session token for
+that Versichertennummer, signed with the runner's ``MEMBER_TOKEN_SECRET``
+(``$expired_token(...)``: one that expired an hour ago), for data-change flows.
 """
 
 from __future__ import annotations
@@ -137,6 +141,29 @@ def load(paths: Iterable[Path]) -> list[Conversation]:
     return conversations
 
 
+_TOKEN = re.compile(r"^\$(token|expired_token)\(([A-Za-z][0-9]{9})\)$")
+
+
+def resolve_metadata(metadata: Optional[dict], token_secret: Optional[str] = None) -> Optional[dict]:
+    """``metadata`` with ``$token(NR)`` / ``$expired_token(NR)`` values replaced by signed tokens."""
+    if metadata is None:
+        return None
+    from datetime import datetime, timedelta, timezone
+
+    from bot import sessions
+
+    resolved: dict = {}
+    for key, value in metadata.items():
+        match = _TOKEN.match(value) if isinstance(value, str) else None
+        if match is None:
+            resolved[key] = value
+            continue
+        kind, number = match.groups()
+        now = datetime.now(timezone.utc) - (timedelta(hours=2) if kind == "expired_token" else timedelta())
+        resolved[key] = sessions.mint(number.upper(), token_secret, now=now)
+    return resolved
+
+
 def send(url: str, sender: str, text: str, metadata: Optional[dict] = None, timeout: float = 60.0) -> list[dict]:
     """Send one message to a REST channel and return the bot's messages."""
     body: dict[str, Any] = {"sender": sender, "message": text}
@@ -186,7 +213,8 @@ class Outcome:
         return "\n".join([f"Conversation {self.conversation.id}", *self.transcript, *self.problems])
 
 
-def run(conversation: Conversation, url: str, sender: Optional[str] = None) -> Outcome:
+def run(conversation: Conversation, url: str, sender: Optional[str] = None,
+        token_secret: Optional[str] = None) -> Outcome:
     """Play one conversation against the REST channel at ``url``; stops at the first failing step."""
     sender = sender or f"qa-{uuid.uuid4().hex}"
     outcome = Outcome(conversation)
@@ -203,7 +231,7 @@ def run(conversation: Conversation, url: str, sender: Optional[str] = None) -> O
         else:
             text = step.user or ""
             outcome.transcript.append(f"  user: {text[:200]}")
-        previous = send(url, sender, text, step.metadata)
+        previous = send(url, sender, text, resolve_metadata(step.metadata, token_secret))
         for message in previous:
             outcome.transcript.append(f"  bot:  {message.get('text', '')}")
             for button in message.get("buttons") or []:

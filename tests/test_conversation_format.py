@@ -68,3 +68,16 @@ def test_check_reports_each_unmet_expectation():
 def test_project_suites_load():
     suite = conversations.load([Path(__file__).parent / "conversations"])
     assert len(suite) >= 40
+
+
+def test_token_placeholders_in_metadata_become_signed_tokens():
+    from bot import sessions
+    from bot.conversations import resolve_metadata
+
+    secret = "format-test-secret-0123456789abcdefghijkl"
+    resolved = resolve_metadata({"auth_token": "$token(c314159266)", "other": "$token(x)", "n": 1}, secret)
+    assert sessions.verify(resolved["auth_token"], secret) == sessions.MemberSession("C314159266")
+    assert resolved["other"] == "$token(x)" and resolved["n"] == 1
+    expired = resolve_metadata({"auth_token": "$expired_token(C314159266)"}, secret)["auth_token"]
+    assert sessions.verify(expired, secret).problem == sessions.SessionProblem.EXPIRED
+    assert resolve_metadata(None, secret) is None

@@ -13,6 +13,7 @@ import pytest
 
 from bot import conversations
 from bot.config import PROJECT_ROOT
+from tests.conftest import LIVE_TOKEN_SECRET
 
 
 def suite() -> list[conversations.Conversation]:
@@ -24,5 +25,5 @@ def suite() -> list[conversations.Conversation]:
 @pytest.mark.live
 @pytest.mark.parametrize("conversation", suite(), ids=lambda c: c.id)
 def test_conversation(conversation: conversations.Conversation, rest_url: str):
-    outcome = conversations.run(conversation, rest_url)
+    outcome = conversations.run(conversation, rest_url, token_secret=LIVE_TOKEN_SECRET)
     assert outcome.passed, outcome.report()

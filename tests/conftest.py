@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import load_settings
 from bot.servers import Assistant
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")

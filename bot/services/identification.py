@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings, load_settings
@@ -98,9 +98,3 @@ def unlock(session: Session, insurance_number: str, actor: str = "cli", now: Opt
     audit.record(session, actor, "identification_unlocked", detail=mask_insurance_number(insurance_number), now=now)
     return int(result.rowcount or 0)
 
-
-def forget_old_attempts(session: Session, older_than: timedelta, now: Optional[datetime] = None) -> int:
-    """Delete attempts older than ``older_than`` (housekeeping)."""
-    now = now or datetime.utcnow()
-    result = session.execute(delete(IdentificationAttempt).where(IdentificationAttempt.created_at < now - older_than))
-    return int(result.rowcount or 0)

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.tasks import answered_faq_instead, say
+from actions.tasks import answered_faq_instead, latest_metadata, say
 from bot import validation
 from bot.services import changes
 from bot.services.chat import Reply
@@ -27,17 +27,9 @@ logger = logging.getLogger(__name__)
 CHANGE_SLOTS = ("change_kind", *changes.ALL_FIELDS, "change_confirmed", "change_summary")
 
 
-def latest_metadata(tracker: Tracker) -> Dict[Text, Any]:
-    """The metadata of the member's latest message (where the website puts the session token)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return event.get("metadata") or {}
-    return {}
-
-
 def check_member(tracker: Tracker) -> tuple[Optional[str], Optional[Reply]]:
     try:
-        return changes.check_member(latest_metadata(tracker))
+        return changes.check_member(latest_metadata(tracker), tracker.sender_id)
     except SQLAlchemyError:
         logger.exception("member store unavailable during a session check")
         return None, Reply("utter_store_unavailable")

@@ -29,8 +29,17 @@ IDENTIFYING_SLOTS = ("insurance_number", "postcode", "email", "phone", "ident_me
 SKIPPED = "skipped"
 
 
-def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    dispatcher.utter_message(response=reply.response, **reply.variables)
+def say(dispatcher: CollectingDispatcher, reply: Optional[Reply]) -> None:
+    if reply is not None:
+        dispatcher.utter_message(response=reply.response, **reply.variables)
+
+
+def latest_metadata(tracker: Tracker) -> Dict[Text, Any]:
+    """The metadata of the member's latest message, as the channel set it (session ref, source)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
 
 
 def cleared() -> List[Dict[Text, Any]]:
@@ -87,13 +96,15 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
         if not number:
             return {"postcode": checked.value}
         try:
-            step = chat.identify(number, checked.value, tracker.sender_id, for_registration=self.for_registration)
+            step = chat.identify(number, checked.value, tracker.sender_id, for_registration=self.for_registration,
+                                 source=latest_metadata(tracker).get(chat.SOURCE_KEY))
         except SQLAlchemyError:
             logger.exception("member store unavailable during identification")
             return {"postcode": checked.value, "ident_status": Status.UNAVAILABLE.value}
         if step.status is None:
             dispatcher.utter_message(response="utter_ident_mismatch")
             return {"insurance_number": None, "postcode": None}
+        say(dispatcher, step.reply)
         return {"postcode": checked.value, "member_id": step.member_id, "ident_status": step.status.value}
 
 

@@ -11,12 +11,16 @@ import threading
 from pathlib import Path
 
 from bot import cli, conversations
-from bot.config import PROJECT_ROOT, load_settings
+from bot.config import PROJECT_ROOT, ConfigError, checked_settings, load_settings
 from bot.servers import Assistant, ServerError, base_env, endpoints_file
 
 
 def _serve(_: argparse.Namespace) -> int:
-    settings = load_settings()
+    try:
+        settings = checked_settings()
+    except ConfigError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     log_dir = PROJECT_ROOT / ".logs"
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -36,7 +40,7 @@ The assistant is ready (started in {assistant.start_seconds:.0f} s).
                 -d '{{"sender": "demo", "message": "Ich habe mein Passwort vergessen"}}'
   socket.io:  {url}/socket.io (web widget; events user_uttered / bot_uttered)
   terminal:   make shell
-  member store: {settings.database_url} (demo members: README, "Demo members")
+  member store: {settings.database_url} ({'demo mode: demo members, see README' if settings.demo_mode else 'no demo members'})
   data changes: {"on (MEMBER_TOKEN_SECRET is set)" if settings.member_token_secret else "off: set MEMBER_TOKEN_SECRET to enable them"}
 Press Ctrl-C to stop.""",
         flush=True,

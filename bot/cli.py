@@ -90,15 +90,19 @@ def cmd_letters_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> in
     if not args.csv:
         print("error: choose a format: --csv", file=sys.stderr)
         return 2
+    writer = csv.writer(out)
+    writer.writerow(["reference", "ordered_at", "kind", "insurance_number", "name", "postcode"])
+
+    def write_row(order: LetterOrder, member: Member) -> None:
+        writer.writerow([order.reference, order.created_at.isoformat(timespec="seconds"), order.kind.value,
+                         member.insurance_number, member.name, member.postcode])
+        out.flush()
+
     with session_scope() as session:
-        orders = letters.pending_export(session)
-        writer = csv.writer(out)
-        writer.writerow(["reference", "ordered_at", "kind", "insurance_number", "name", "postcode"])
-        for order in orders:
-            member = session.get(Member, order.member_id)
-            writer.writerow([order.reference, order.created_at.isoformat(timespec="seconds"), order.kind.value,
-                             member.insurance_number, member.name, member.postcode])
-        letters.mark_exported(session, orders)
+        exported, error = letters.export_pending(session, write_row)
+    if error is not None:
+        print(f"error: export stopped after {exported} orders: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -31,6 +31,29 @@ def _str(name: str, default: str) -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+#: Session tokens must be signed with at least this many bytes of secret.
+MIN_TOKEN_SECRET_BYTES = 32
+#: The audience every member session token must name.
+TOKEN_AUDIENCE = "online-filiale-chat"
+#: Log levels both servers understand.
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which variable and why."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build them with :func:`load_settings`."""
@@ -60,6 +83,39 @@ class Settings:
     member_token_secret: str
     #: Seconds a member has to approve a data change in the app.
     approval_window_seconds: int
+    #: Longest accepted lifetime of a session token (``exp - iat``).
+    member_token_max_age_seconds: int
+    #: Approval requests one member may get per hour (a stolen token cannot flood the app).
+    approval_max_per_hour: int
+    #: No letter with access data for this many days after an approved address change.
+    letter_hold_after_address_change_days: int
+    #: Identification attempts one source (client address) may make per hour.
+    ident_max_per_source_per_hour: int
+    #: Identification attempts all sources together may make per minute.
+    ident_max_global_per_minute: int
+    #: After the failures that lock a number, each further try waits this many minutes, doubling ...
+    ident_delay_base_minutes: int
+    #: ... up to this many minutes.
+    ident_delay_max_minutes: int
+    #: Proxies whose X-Forwarded-For is believed (comma-separated addresses).
+    trusted_proxies: tuple[str, ...]
+    #: Longest accepted HTTP body or socket.io packet, in bytes.
+    max_body_bytes: int
+    #: Conversations the in-memory tracker store keeps at most (idle ones go first).
+    tracker_max_conversations: int
+    #: debug, info, warning or error: both servers.
+    log_level: str
+    #: Demo members and demo pages; only with the embedded SQLite store.
+    demo_mode_requested: bool
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo members are seeded (and demo pages served) only on the embedded SQLite store."""
+        return self.demo_mode_requested and self.uses_sqlite
 
     @property
     def rasa_url(self) -> str:
@@ -89,4 +145,40 @@ def load_settings() -> Settings:
         member_hash_key=_str("MEMBER_HASH_KEY", ""),
         member_token_secret=_str("MEMBER_TOKEN_SECRET", ""),
         approval_window_seconds=_int("APPROVAL_WINDOW_SECONDS", 300),
+        member_token_max_age_seconds=_int("MEMBER_TOKEN_MAX_AGE_SECONDS", 3600),
+        approval_max_per_hour=_int("APPROVAL_MAX_PER_HOUR", 5),
+        letter_hold_after_address_change_days=_int("LETTER_HOLD_AFTER_ADDRESS_CHANGE_DAYS", 30),
+        ident_max_per_source_per_hour=_int("IDENT_MAX_PER_SOURCE_PER_HOUR", 20),
+        ident_max_global_per_minute=_int("IDENT_MAX_GLOBAL_PER_MINUTE", 120),
+        ident_delay_base_minutes=_int("IDENT_DELAY_BASE_MINUTES", 1),
+        ident_delay_max_minutes=_int("IDENT_DELAY_MAX_MINUTES", 15),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()),
+        max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
+        tracker_max_conversations=_int("TRACKER_MAX_CONVERSATIONS", 10000),
+        log_level=_str("LOG_LEVEL", "info").lower(),
+        demo_mode_requested=_bool("DEMO_MODE", True),
     )
+
+
+def problems(settings: Settings) -> list[str]:
+    """What stops a start with these settings, one sentence each (empty: fine)."""
+    found = []
+    secret = settings.member_token_secret
+    if secret and len(secret.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
+        found.append(f"MEMBER_TOKEN_SECRET is {len(secret.encode('utf-8'))} bytes long; "
+                     f"it must have at least {MIN_TOKEN_SECRET_BYTES} (for example: openssl rand -hex 32)")
+    if not settings.uses_sqlite and not settings.member_hash_key:
+        found.append("MEMBER_HASH_KEY must be set when DATABASE_URL is not the embedded SQLite store "
+                     "(every server must count identification attempts under the same key)")
+    if settings.log_level not in LOG_LEVELS:
+        found.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
+    return found
+
+
+def checked_settings() -> Settings:
+    """The settings, or :class:`ConfigError` naming every problem."""
+    settings = load_settings()
+    found = problems(settings)
+    if found:
+        raise ConfigError("; ".join(found))
+    return settings

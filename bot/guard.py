@@ -40,16 +40,26 @@ SECRET_REPLY = (
     "Bitte geben Sie Passwörter, PINs oder den Inhalt Ihres QR-Codes niemals in den Chat ein, "
     "auch nicht hier: Ich frage nie danach, und auch unsere Mitarbeitenden tun das nicht. "
     "Ihre Nachricht habe ich nicht gespeichert. Wenn Sie befürchten, dass jemand Ihr Passwort "
-    f"kennt, ändern Sie es bitte in der Online-Filiale oder rufen Sie uns an: {HOTLINE}."
+    f"kennt, ändern Sie es bitte in der BMW BKK App oder rufen Sie uns an: {HOTLINE}."
 )
 
-#: "mein Passwort ist ...", "PIN: 123456", "Kennwort lautet ..." and the like.
+#: "mein Passwort ist ...", "Kennwort lautet ...", "PIN: ..." and the like.
 _SECRET = re.compile(
     r"\b(?:passwort|kennwort|password|pin|freigabe-?pin|qr-?code)\b\s*(?:ist|lautet|war|heißt|heisst|:|=)\s*[\"'„]?(\S{3,})",
     re.IGNORECASE,
 )
-#: A secret has a digit, a special character or a capital letter inside; "ist falsch" has not.
+#: A PIN told as digits: "meine PIN 482913", "PIN 1234 wird nicht angenommen".
+_PIN_DIGITS = re.compile(r"\b(?:freigabe-?)?pin\b\W{0,3}(?:ist|lautet|war|:|=)?\W{0,3}\d{4,8}\b", re.IGNORECASE)
+#: A secret has a digit, a special character or a capital letter inside; "ist falsch" has not ...
 _SECRET_VALUE = re.compile(r"[0-9!#$%&*+=?@_~^]|.[A-ZÄÖÜ]")
+#: ... and a plain word after "Passwort ist" is a secret unless it describes the password.
+_DESCRIBING = frozenset("""
+    abgelaufen aktiv alt anders angeblich auch bekannt bestimmt doch eigentlich einfach falsch futsch gesperrt
+    geändert gelöscht gültig immer jetzt kaputt korrekt kurz lang leer leider nicht neu noch nun offenbar
+    richtig schon sicher so unbekannt ungültig unsicher vergessen verloren weg wohl zu zurückgesetzt
+    abgelehnt blockiert deaktiviert veraltet weg, falsch, falsch. vergessen. nicht. eingegeben angenommen
+    mein meins dein ihr das der die ein eine zwar ganz sehr total bei in im auf für mit von nach
+""".split())
 
 
 class Verdict(str, Enum):
@@ -94,6 +104,19 @@ def screen(text: object, max_chars: int) -> Screened:
     return Screened(Verdict.PASS, text=escape_intent_prefix(cleaned))
 
 
+def _is_secret_value(value: str, rest: str) -> bool:
+    """A value with digits or capitals inside, or a plain word that ends the sentence and describes nothing."""
+    word = value.strip("\"'„“”.,;:!?").lower()
+    if word.endswith("stellig"):
+        return False
+    if _SECRET_VALUE.search(value):
+        return True
+    ends_sentence = not rest.strip() or rest.lstrip()[0] in ".!;," or value[-1] in ".!;,"
+    return ends_sentence and len(word) >= 4 and word not in _DESCRIBING
+
+
 def looks_like_secret(text: str) -> bool:
     """True when ``text`` seems to tell a password, PIN or QR-code content."""
-    return any(_SECRET_VALUE.search(m.group(1)) for m in _SECRET.finditer(text))
+    if _PIN_DIGITS.search(text):
+        return True
+    return any(_is_secret_value(m.group(1), text[m.end():]) for m in _SECRET.finditer(text))

@@ -17,16 +17,25 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from bot.config import PROJECT_ROOT, load_settings
 
-_INSURANCE_NUMBER = re.compile(r"\b([A-Za-z])(\s*\d){8}\s*(\d)(?:-\d)?\b")
-_EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})\b")
+#: A letter and nine digits, also typed with spaces, dots or hyphens between them.
+_INSURANCE_NUMBER = re.compile(r"(?<![^\W\d_])([A-Za-z])[\s.\-]{0,3}(?:\d[\s.\-]{0,3}){8}\d(?:-\d)?(?!\d)")
+#: E-mail addresses, also with umlauts and other letters outside ASCII.
+_EMAIL = re.compile(r"(?<![\w.%+\-])([\w.%+\-])[\w.%+\-]*@((?:[\w\-]+\.)+[^\W\d_]{2,})(?![\w\-])")
 _JWT = re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*")
-_IBAN = re.compile(r"\b([A-Z]{2}\d{2})(?:\s?[A-Z0-9]){10,30}\b")
-_PHONE = re.compile(r"(?<![\w*])(\+|00|0)[\d\s/()\-]{6,}\d")
-#: Any other run of six or more digits (a phone number typed without area code, say).
+#: IBANs in upper or lower case, with or without spaces.
+_IBAN = re.compile(r"\b([A-Za-z]{2}\d{2})(?:[\s.]?[A-Za-z0-9]){10,30}\b")
+#: Phone numbers: +49, 0049 or 0, then digits with spaces, slashes, dots, hyphens or brackets.
+_PHONE = re.compile(r"(?<![\w*])(\+|00|0)[\d\s/().\-]{6,}\d")
+#: Any other run of six or more digits (a phone number without area code, a PIN).
 _DIGITS = re.compile(r"(?<![\w*])\d(?:[ ]?\d){5,}(?!\w)")
+#: A PIN (four to eight digits) right after the word PIN.
+_PIN = re.compile(r"(?i)(\bpin\b\W{0,3}(?:ist|lautet|war|:)?\W{0,3})\d{4,8}\b")
+#: Line breaks as they appear in rendered JSON log lines.
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
 
 DEV_KEY_FILE = PROJECT_ROOT / "var" / "member-hash.key"
 
@@ -61,9 +70,11 @@ def mask_iban(iban: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every number, address, IBAN and session token masked, line breaks flattened."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    """``text`` with every number, address, IBAN, PIN and session token masked, line breaks flattened."""
+    text = re.sub(r"\s", " ", text)
+    text = _ESCAPED_BREAK.sub(" ", text)
     text = _JWT.sub("eyJ***(token)", text)
+    text = _PIN.sub(lambda m: m.group(1) + "******", text)
     text = _IBAN.sub(lambda m: mask_iban(m.group(0)), text)
     text = _INSURANCE_NUMBER.sub(lambda m: mask_insurance_number(re.sub(r"-\d$", "", m.group(0))), text)
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
@@ -87,8 +98,41 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
+def mask_value(value: Any) -> Any:
+    """``value`` with every string inside it masked (dicts, lists and tuples are walked)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {key: mask_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_value(item) for item in value)
+    return value
+
+
+def mask_event_dict(_logger: Any, _method: str, event_dict: dict) -> dict:
+    """A structlog processor: mask every value before anything renders it (JSON would hide line breaks)."""
+    return {key: mask_value(item) for key, item in event_dict.items()}
+
+
+def install_structlog_masking() -> bool:
+    """Put :func:`mask_event_dict` first in structlog's processors (Rasa configures structlog at start).
+
+    The list is changed in place, so loggers that were already used and cached
+    their configuration mask too. Returns whether structlog is there.
+    """
+    try:
+        import structlog
+    except ImportError:
+        return False
+    processors = structlog.get_config()["processors"]
+    if mask_event_dict not in processors:
+        processors.insert(0, mask_event_dict)
+    return True
+
+
 def install_log_masking() -> None:
     """Mask every log record of this process when it is created, whoever logs it."""
+    install_structlog_masking()
     factory = logging.getLogRecordFactory()
     if getattr(factory, "masks_personal_data", False):
         return

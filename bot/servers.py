@@ -36,6 +36,7 @@ def base_env(settings: Settings) -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["SANIC_HOST"] = settings.action_host  # read by rasa_sdk's server
+    env["LOG_LEVEL"] = settings.log_level.upper()  # Rasa reads it too
     env["DATABASE_URL"] = settings.database_url
     env["APPROVAL_WINDOW_SECONDS"] = str(settings.approval_window_seconds)
     if settings.member_token_secret:
@@ -46,31 +47,47 @@ def base_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def prepare_store(database_url: str) -> None:
-    """Migrate the member store; an empty one gets the demo members."""
+def prepare_store(settings: Settings) -> int:
+    """Migrate the member store; in demo mode an empty one gets the demo members. Returns how many."""
     from bot.store import session_scope
     from bot.store.db import make_engine
     from bot.store.migrate import migrate
     from bot.store.seed import is_empty, seed_demo
 
-    migrate(database_url)
-    engine = make_engine(database_url)
+    migrate(settings.database_url)
+    if not settings.demo_mode:
+        return 0
+    engine = make_engine(settings.database_url)
     try:
         with session_scope(engine) as session:
-            if is_empty(session):
-                seed_demo(session)
+            return seed_demo(session) if is_empty(session) else 0
     finally:
         engine.dispose()
 
 
-def endpoints_file(settings: Settings, directory: Path) -> Path:
-    """An endpoints file that points Rasa at the configured action server."""
+def endpoints_file(settings: Settings, directory: Path, tracker_store: Optional[dict] = None) -> Path:
+    """The project's endpoints file, pointed at the configured action server (and tracker store)."""
     default = PROJECT_ROOT / "endpoints.yml"
-    if settings.action_url == "http://127.0.0.1:5055/webhook":
+    if settings.action_url == "http://127.0.0.1:5055/webhook" and tracker_store is None:
         return default
+    import yaml
+
+    endpoints = yaml.safe_load(default.read_text(encoding="utf-8"))
+    endpoints["action_endpoint"] = {"url": settings.action_url}
+    if tracker_store is not None:
+        endpoints["tracker_store"] = tracker_store
     path = directory / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "{settings.action_url}"\n', encoding="utf-8")
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path
+
+
+#: Command-line flags of both servers for each LOG_LEVEL.
+_LEVEL_FLAGS = {"debug": ["--debug"], "info": ["--verbose"], "warning": ["--quiet"], "error": ["--quiet"]}
+
+
+def level_flags(settings: Settings, debug: bool = False) -> list[str]:
+    """The servers' log level: LOG_LEVEL, or debug when asked for."""
+    return _LEVEL_FLAGS["debug" if debug else settings.log_level]
 
 
 def is_up(url: str, timeout: float = 2.0) -> bool:
@@ -141,6 +158,8 @@ class Assistant:
     with_actions: bool = True
     #: Log at debug level (every message and slot): used to prove that logs are masked.
     debug: bool = False
+    #: Another tracker store for Rasa (``endpoints.yml`` syntax), e.g. to read the stored events in a test.
+    tracker_store: Optional[dict] = None
     start_seconds: float = 0.0
     _processes: list[_Process] = field(default_factory=list)
     _tmp: Optional[tempfile.TemporaryDirectory] = None
@@ -154,7 +173,7 @@ class Assistant:
         return _Process(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port),
-             *(["--debug"] if self.debug else [])],
+             *level_flags(s, self.debug)],
             f"http://{s.action_host}:{s.action_port}/health",
             self.log_dir / "actions.log",
         )
@@ -172,7 +191,7 @@ class Assistant:
                 "--credentials", str(PROJECT_ROOT / "credentials.yml"),
                 "--interface", s.rasa_host,
                 "--port", str(s.rasa_port),
-                *(["--debug"] if self.debug else []),
+                *level_flags(s, self.debug),
             ],
             f"{s.rasa_url}/webhooks/rest/",
             self.log_dir / "rasa.log",
@@ -194,13 +213,13 @@ class Assistant:
     def start(self) -> "Assistant":
         self.log_dir.mkdir(parents=True, exist_ok=True)
         if self.with_actions:
-            prepare_store(self.settings.database_url)
+            prepare_store(self.settings)
         self._tmp = tempfile.TemporaryDirectory(prefix="assistant-")
         began = time.monotonic()
         try:
             if self.with_actions:
                 self.start_actions()
-            rasa = self._rasa_process(endpoints_file(self.settings, Path(self._tmp.name)))
+            rasa = self._rasa_process(endpoints_file(self.settings, Path(self._tmp.name), self.tracker_store))
             rasa.start(base_env(self.settings))
             self._processes.append(rasa)
             rasa.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)

@@ -22,41 +22,95 @@ NOW = datetime(2026, 11, 29, 12, 0, 0)
 ADDRESS = {"street": "Neue Straße", "house_number": "7a", "postcode": "84028", "city": "Landshut"}
 
 
+def claims(**changes) -> dict:
+    """Valid token claims relative to the machine's clock, with ``changes`` (None drops a claim)."""
+    now = int(datetime.now(timezone.utc).timestamp())
+    base = {"sub": "C314159266", "aud": "online-filiale-chat", "iat": now - 60, "exp": now + 600}
+    base.update(changes)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def token(secret: str = SECRET, algorithm: str = "HS256", **changes) -> str:
+    return jwt.encode(claims(**changes), secret, algorithm=algorithm)
+
+
 def test_a_minted_token_verifies():
-    token = sessions.mint("C314159266", SECRET)
-    assert sessions.verify(token, SECRET) == sessions.MemberSession("C314159266")
+    minted = sessions.mint("C314159266", SECRET)
+    assert sessions.verify(minted, SECRET) == sessions.MemberSession("C314159266")
+    decoded = jwt.decode(minted, SECRET, algorithms=["HS256"], audience="online-filiale-chat")
+    assert decoded["exp"] - decoded["iat"] == 3600 and "sid" not in decoded
+    assert jwt.decode(sessions.mint("C314159266", SECRET, conversation_id="c-1"), SECRET, algorithms=["HS256"],
+                      audience="online-filiale-chat")["sid"] == "c-1"
 
 
-@pytest.mark.parametrize("token,problem", [
-    (None, sessions.SessionProblem.MISSING),
-    ("", sessions.SessionProblem.MISSING),
-    ("not-a-token", sessions.SessionProblem.INVALID),
-    (jwt.encode({"sub": "C314159266", "exp": 4102444800}, "another-secret", algorithm="HS256"), sessions.SessionProblem.INVALID),
-    (jwt.encode({"sub": "C314159266"}, SECRET, algorithm="HS256"), sessions.SessionProblem.INVALID),  # no exp
-    (jwt.encode({"sub": "C314159267", "exp": 4102444800}, SECRET, algorithm="HS256"), sessions.SessionProblem.INVALID),
-    (jwt.encode({"sub": "C314159266", "exp": 4102444800}, SECRET, algorithm="HS512"), sessions.SessionProblem.INVALID),
-    (jwt.encode({"sub": "C314159266", "exp": 1000}, SECRET, algorithm="HS256"), sessions.SessionProblem.EXPIRED),
-])
-def test_bad_tokens(token, problem):
-    assert sessions.verify(token, SECRET).problem == problem
+def test_a_handmade_token_with_every_claim_verifies():
+    assert sessions.verify(token(), SECRET).ok
 
 
-def test_an_unsigned_token_is_refused():
-    token = jwt.encode({"sub": "C314159266", "exp": 4102444800}, key=None, algorithm="none")
-    assert sessions.verify(token, SECRET).problem == sessions.SessionProblem.INVALID
+@pytest.mark.parametrize("changes,problem", [
+    ({"exp": None}, "invalid"),
+    ({"iat": None}, "invalid"),
+    ({"aud": None}, "invalid"),
+    ({"aud": "another-service"}, "invalid"),
+    ({"sub": "C314159267"}, "invalid"),
+    ({"sub": None}, "invalid"),
+    # exp - iat over MEMBER_TOKEN_MAX_AGE_SECONDS (3600 by default)
+    ({"iat": int(datetime.now(timezone.utc).timestamp()) - 10, "exp": int(datetime.now(timezone.utc).timestamp()) + 3600}, "invalid"),
+    # issued in the future, beyond the 30 s leeway
+    ({"iat": int(datetime.now(timezone.utc).timestamp()) + 120}, "invalid"),
+    ({"iat": int(datetime.now(timezone.utc).timestamp()) - 1200, "exp": int(datetime.now(timezone.utc).timestamp()) - 60}, "expired"),
+], ids=["no-exp", "no-iat", "no-aud", "wrong-aud", "bad-check-digit", "no-sub", "too-long-lived", "future-iat", "expired"])
+def test_bad_tokens(changes, problem):
+    assert sessions.verify(token(**changes), SECRET).problem == sessions.SessionProblem(problem)
+
+
+@pytest.mark.parametrize("raw,problem", [(None, "missing"), ("", "missing"), ("not-a-token", "invalid"),
+                                         ("x" * 5000, "invalid")])
+def test_missing_or_malformed_tokens(raw, problem):
+    assert sessions.verify(raw, SECRET).problem == sessions.SessionProblem(problem)
+
+
+def test_wrong_secret_algorithm_or_none_is_refused():
+    assert sessions.verify(token(secret="another-secret-0123456789abcdefghijkl"), SECRET).problem.value == "invalid"
+    assert sessions.verify(token(algorithm="HS512"), SECRET).problem.value == "invalid"
+    unsigned = jwt.encode(claims(), key=None, algorithm="none")
+    assert sessions.verify(unsigned, SECRET).problem.value == "invalid"
+
+
+def test_clock_skew_of_thirty_seconds_is_tolerated():
+    now = datetime.now(timezone.utc)
+    early = token(iat=int(now.timestamp()) + 20, exp=int(now.timestamp()) + 600)
+    assert sessions.verify(early, SECRET).ok
+    late = token(iat=int(now.timestamp()) - 600, exp=int(now.timestamp()) - 20)
+    assert sessions.verify(late, SECRET).ok
+    too_late = token(iat=int(now.timestamp()) - 600, exp=int(now.timestamp()) - 40)
+    assert sessions.verify(too_late, SECRET).problem.value == "expired"
+
+
+def test_a_token_for_another_conversation_is_refused():
+    bound = token(sid="conversation-a")
+    assert sessions.verify(bound, SECRET, conversation_id="conversation-a").ok
+    assert sessions.verify(bound, SECRET, conversation_id="conversation-b").problem.value == "invalid"
+    assert sessions.verify(bound, SECRET).problem.value == "invalid"
 
 
 def test_without_a_secret_sessions_are_off():
-    token = sessions.mint("C314159266", SECRET)
-    assert sessions.verify(token, "").problem == sessions.SessionProblem.DISABLED
+    minted = sessions.mint("C314159266", SECRET)
+    assert sessions.verify(minted, "").problem == sessions.SessionProblem.DISABLED
     with pytest.raises(ValueError):
         sessions.mint("C314159266", "")
 
 
 def test_token_expiry_at_a_given_time():
-    token = sessions.mint("C314159266", SECRET, timedelta(minutes=5), now=datetime(2026, 1, 1, tzinfo=timezone.utc))
-    assert sessions.verify(token, SECRET, now=datetime(2026, 1, 1, 0, 4)).ok
-    assert sessions.verify(token, SECRET, now=datetime(2026, 1, 1, 0, 6)).problem == sessions.SessionProblem.EXPIRED
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    minted = sessions.mint("C314159266", SECRET, timedelta(minutes=5), now=start)
+    assert sessions.verify(minted, SECRET, now=start + timedelta(minutes=4)).ok
+    assert sessions.verify(minted, SECRET, now=start + timedelta(minutes=6)).problem == sessions.SessionProblem.EXPIRED
+
+
+def test_mint_refuses_a_lifetime_over_the_maximum():
+    with pytest.raises(ValueError):
+        sessions.mint("C314159266", SECRET, timedelta(hours=2))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import jwt
 import pytest
@@ -14,11 +15,13 @@ from sqlalchemy import select
 from actions import changes as actions
 from bot import sessions
 from bot.config import PROJECT_ROOT
+from bot.inbound import internal_metadata
 from bot.services import approvals
 from bot.store import session_scope
 from bot.store.models import ApprovalRequest, ApprovalStatus
 from bot.store.seed import seed_demo
 
+NOW = int(time.time())
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 SECRET = "change-actions-test-secret-0123456789abcdef"
 
@@ -35,17 +38,23 @@ def token(number: str = "C314159266") -> str:
     return sessions.mint(number, SECRET)
 
 
-def tracker(slots: dict, text: str, auth: str | None, requested: str | None = None) -> Tracker:
+def channel_metadata(auth: str | None, sender: str = "m1") -> dict:
+    """What the channel hands Rasa for a message with this token (bot.inbound): a session ref, never the token."""
+    return internal_metadata({"auth_token": auth} if auth else None, sender, "127.0.0.1")
+
+
+def tracker(slots: dict, text: str, auth: str | None, requested: str | None = None,
+            metadata: dict | None = None, sender: str = "m1") -> Tracker:
     all_slots = {s: None for s in DOMAIN["slots"]}
     all_slots.update(slots)
-    metadata = {"auth_token": auth} if auth else {}
+    metadata = channel_metadata(auth, sender) if metadata is None else metadata
     message = {"text": text, "intent": {"name": "request_data_change", "confidence": 0.9}}
     events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata}]
     if requested:
         all_slots["requested_slot"] = requested
         all_slots[requested] = text
         events.append({"event": "slot", "name": requested, "value": text})
-    return Tracker("m1", all_slots, message, events, False, None, {"name": "change_form"}, "action_listen")
+    return Tracker(sender, all_slots, message, events, False, None, {"name": "change_form"}, "action_listen")
 
 
 def step(slots: dict, text: str, auth: str | None = None, requested: str | None = None):
@@ -54,9 +63,9 @@ def step(slots: dict, text: str, auth: str | None = None, requested: str | None 
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m.get("response") for m in dispatcher.messages]
 
 
-def run(action, slots: dict, auth: str | None):
+def run(action, slots: dict, auth: str | None, **kw):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker(slots, "-", auth), DOMAIN))
+    events = asyncio.run(action.run(dispatcher, tracker(slots, "-", auth, **kw), DOMAIN))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
 
 
@@ -86,10 +95,11 @@ def test_an_invalid_iban_is_refused_with_its_hint(store):
 @pytest.mark.parametrize("auth,response", [
     (None, "utter_session_missing"),
     ("garbage", "utter_session_invalid"),
-    (jwt.encode({"sub": "C314159266", "exp": 4102444800}, "forged-secret-0123456789abcdefghij", algorithm="HS256"),
-     "utter_session_invalid"),
-    (jwt.encode({"sub": "C314159266", "exp": 1000}, SECRET, algorithm="HS256"), "utter_session_expired"),
-])
+    (jwt.encode({"sub": "C314159266", "aud": "online-filiale-chat", "iat": NOW - 60, "exp": NOW + 600},
+                "forged-secret-0123456789abcdefghij", algorithm="HS256"), "utter_session_invalid"),
+    (jwt.encode({"sub": "C314159266", "aud": "online-filiale-chat", "iat": NOW - 1200, "exp": NOW - 60},
+                SECRET, algorithm="HS256"), "utter_session_expired"),
+], ids=["none", "garbage", "forged", "expired"])
 def test_no_valid_session_ends_the_form_and_creates_nothing(store, auth, response):
     slots, _ = step({}, "Adresse ändern", auth)
     assert slots["requested_slot"] is None
@@ -141,3 +151,45 @@ def test_declined_confirmation_sends_nothing(store):
     _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
                                                      "change_confirmed": "no"}, token())
     assert [m["response"] for m in messages] == ["utter_change_not_sent"] and requests(store) == []
+
+
+def test_the_conversation_carries_a_session_reference_not_the_token(store):
+    auth = token()
+    metadata = channel_metadata(auth)
+    assert auth not in str(metadata) and set(metadata) == {"session_ref", "source"}
+    assert channel_metadata(auth) == metadata  # the same token in the same conversation: the same reference
+
+
+def test_a_raw_token_in_the_events_is_not_accepted(store):
+    # Only the channel turns a token into a session; metadata that bypassed it counts as no session.
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, None, metadata={"auth_token": token()})
+    assert [m["response"] for m in messages] == ["utter_session_missing"] and requests(store) == []
+
+
+def test_a_session_reference_from_another_conversation_is_refused(store):
+    stolen = channel_metadata(token(), sender="victim")
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, None, metadata=stolen, sender="attacker")
+    assert [m["response"] for m in messages] == ["utter_session_invalid"] and requests(store) == []
+
+
+def test_a_token_bound_to_another_conversation_is_refused(store):
+    bound = sessions.mint("C314159266", SECRET, conversation_id="someone-else")
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, bound)
+    assert [m["response"] for m in messages] == ["utter_session_invalid"] and requests(store) == []
+    bound_here = sessions.mint("C314159266", SECRET, conversation_id="m1")
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, bound_here)
+    assert [m["response"] for m in messages] == ["utter_approval_requested"]
+
+
+def test_approval_requests_per_member_and_hour_are_limited(store):
+    said = []
+    for n in range(6):
+        _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": f"c{n}@example.de",
+                                                         "change_confirmed": "yes"}, token())
+        said.append(messages[0]["response"])
+    assert said == ["utter_approval_requested"] * 5 + ["utter_approval_rate_limited"]
+    assert len(requests(store)) == 5

@@ -13,7 +13,7 @@ def test_readme_documents_every_variable():
     read = set()
     for path in sources:
         text = path.read_text(encoding="utf-8")
-        read |= set(re.findall(r'_(?:int|str)\("([A-Z0-9_]+)"', text))
+        read |= set(re.findall(r'_(?:int|str|bool)\("([A-Z0-9_]+)"', text))
         read |= set(re.findall(r'os\.environ\.get\("([A-Z0-9_]+)"', text))
     read -= {"PYTHONPATH"}
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

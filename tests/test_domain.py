@@ -22,7 +22,8 @@ def test_hotline_slot_holds_the_configured_number_once():
 
 
 #: Values the task actions pass with a response (dispatcher.utter_message(response=..., reference=...)).
-ACTION_VARIABLES = {"reference", "ordered_on", "last_valid_day", "since", "window", "time_left", "kind_name", "lock_hours"}
+ACTION_VARIABLES = {"reference", "ordered_on", "last_valid_day", "since", "window", "time_left", "kind_name", "lock_hours",
+                    "wait", "hold_days"}
 
 
 def test_responses_use_only_known_placeholders():
@@ -44,3 +45,10 @@ def test_responses_address_the_member_formally():
 
 def test_greeting_warns_against_health_data():
     assert "keine Gesundheitsdaten" in response_texts()["utter_greet"]
+
+
+def test_no_reply_claims_that_the_members_data_were_deleted():
+    # Cancelling clears the slots, but the messages stay in the conversation and attempts are counted:
+    # "gelöscht" would not be true.
+    for name, text in response_texts().items():
+        assert "gelöscht" not in text.lower(), f"{name} claims data were deleted"

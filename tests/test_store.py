@@ -184,7 +184,7 @@ def test_new_password_by_letter(seeded):
     assert second.outcome == OrderOutcome.ALREADY_ON_ITS_WAY and second.reference == first.reference
 
 
-def test_registration_by_letter_orders_the_letter_and_saves_contact_data(seeded):
+def test_registration_by_letter_orders_the_letter_and_keeps_contact_data_unverified(seeded):
     mid = member_id(seeded, "A123456780")
     with session_scope(seeded) as session:
         result = registration.register(session, mid, RegistrationMethod.LETTER, email="anna@example.de",
@@ -192,7 +192,9 @@ def test_registration_by_letter_orders_the_letter_and_saves_contact_data(seeded)
     assert result.outcome == RegistrationOutcome.LETTER_ORDERED and result.reference
     with session_scope(seeded) as session:
         member = session.get(Member, mid)
-        assert (member.state, member.registered_at, member.email) == (RegistrationState.LETTER_SENT, NOW, "anna@example.de")
+        assert (member.state, member.registered_at, member.email, member.phone) == (RegistrationState.LETTER_SENT, NOW, None, None)
+        pending = registration.pending(session, mid)
+        assert (pending.unverified_email, pending.unverified_phone) == ("anna@example.de", "+491701234567")
         again = registration.register(session, mid, RegistrationMethod.LETTER, now=NOW)
     assert again.outcome == RegistrationOutcome.LETTER_PENDING
     assert count(seeded, LetterOrder, LetterOrder.member_id == mid) == 1

@@ -105,9 +105,9 @@ def test_the_lockout_ends_the_form(store):
     for n in range(3):
         validate(tasks.ValidateTwofaForm(), "twofa_form", base, "99999", sender=f"s{n}")
     slots, said = validate(tasks.ValidateTwofaForm(), "twofa_form", base, "84030", sender="s9")
-    assert slots["ident_status"] == "locked" and slots["requested_slot"] is None and said == []
-    _, messages = submit(tasks.ActionSubmitTwofa(), {**base, **slots})
-    assert [m["response"] for m in messages] == ["utter_ident_locked"]
+    assert slots["ident_status"] == "refused" and slots["requested_slot"] is None and said == ["utter_ident_locked"]
+    cleared, messages = submit(tasks.ActionSubmitTwofa(), {**base, **slots})
+    assert messages == [] and cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
 
 
 def test_registration_asks_contact_data_then_orders_the_letter(store):

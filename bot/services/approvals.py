@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings, load_settings
@@ -33,6 +33,8 @@ class CreateOutcome(str, enum.Enum):
     #: 2FA is not set up: nothing can be approved.
     NO_DEVICE = "no_device"
     UNKNOWN_MEMBER = "unknown_member"
+    #: ``APPROVAL_MAX_PER_HOUR`` requests in the last hour: no more pushes to the member's app.
+    RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,14 @@ def create(session: Session, insurance_number: str, kind: ChangeKind, value: dic
         _expire_if_due(request, now)
         if request.status == ApprovalStatus.PENDING and request.new_value == encoded:
             return Created(CreateOutcome.ALREADY_PENDING, request.public_id, request.expires_at)
+    recent = session.execute(
+        select(func.count()).select_from(ApprovalRequest).where(
+            ApprovalRequest.member_id == member.id, ApprovalRequest.created_at > now - timedelta(hours=1))
+    ).scalar_one()
+    if recent >= settings.approval_max_per_hour:
+        audit.record(session, actor, f"approval_rate_limited:{kind.value}", member_id=member.id, now=now)
+        return Created(CreateOutcome.RATE_LIMITED)
+    for request in pending:
         if request.status == ApprovalStatus.PENDING:  # superseded by the new value
             request.status = ApprovalStatus.EXPIRED
             request.decided_at = now

@@ -46,9 +46,9 @@ def session_problem_reply(session: sessions.MemberSession) -> Optional[Reply]:
     return Reply(f"utter_session_{session.problem.value}")
 
 
-def check_member(metadata: Optional[Mapping[str, Any]]) -> tuple[Optional[str], Optional[Reply]]:
+def check_member(metadata: Optional[Mapping[str, Any]], conversation_id: str) -> tuple[Optional[str], Optional[Reply]]:
     """The session's Versichertennummer if a change may go on, else the reply that says why not."""
-    session = sessions.from_metadata(metadata)
+    session = sessions.from_metadata(metadata, conversation_id)
     problem = session_problem_reply(session)
     if problem is not None:
         return None, problem
@@ -91,6 +91,8 @@ def request_approval(insurance_number: str, kind: str, value: dict) -> tuple[Rep
         return Reply("utter_twofa_required"), None
     if created.outcome == approvals.CreateOutcome.UNKNOWN_MEMBER:
         return Reply("utter_session_invalid"), None
+    if created.outcome == approvals.CreateOutcome.RATE_LIMITED:
+        return Reply("utter_approval_rate_limited"), None
     left = int((created.expires_at - datetime.utcnow()).total_seconds())
     window = _window_text(left if created.outcome == approvals.CreateOutcome.ALREADY_PENDING
                           else load_settings().approval_window_seconds)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Optional
 
 from bot.config import load_settings
+from bot.sessions import SOURCE_KEY  # noqa: F401 - the metadata key the actions read the source from
 from bot.services import identification, letters, registration, twofa
 from bot.store import session_scope
 from bot.store.models import RegistrationMethod
@@ -21,14 +22,15 @@ class Status(str, enum.Enum):
     """Where an identification left a task (slot ``ident_status``)."""
 
     IDENTIFIED = "identified"
-    LOCKED = "locked"
+    #: Identification refused (locked, delayed or throttled): the validator said why.
+    REFUSED = "refused"
     ALREADY_REGISTERED = "already_registered"
     LETTER_PENDING = "letter_pending"
     UNAVAILABLE = "unavailable"
 
 
 #: Statuses that end a task early: nothing more to ask.
-FINAL_STATUSES = frozenset({Status.LOCKED, Status.ALREADY_REGISTERED, Status.LETTER_PENDING, Status.UNAVAILABLE})
+FINAL_STATUSES = frozenset({Status.REFUSED, Status.ALREADY_REGISTERED, Status.LETTER_PENDING, Status.UNAVAILABLE})
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,33 @@ def _date(value: Optional[datetime]) -> str:
 class IdentifyStep:
     status: Optional[Status]
     member_id: Optional[int] = None
+    #: What to say at once (a refused identification).
+    reply: Optional[Reply] = None
 
 
-def identify(insurance_number: str, postcode: str, conversation_id: str, for_registration: bool = False) -> IdentifyStep:
-    """Identify a member; ``status`` is ``None`` when number and PLZ do not match (ask again)."""
+def refusal_reply(result: identification.Identification) -> Reply:
+    """The reply to a refused identification: the same for every number."""
+    settings = load_settings()
+    if result.outcome == identification.Outcome.LOCKED:
+        return Reply("utter_ident_locked", {"lock_hours": str(settings.ident_lock_hours)})
+    if result.outcome == identification.Outcome.DELAYED:
+        minutes = result.wait_minutes
+        return Reply("utter_ident_delayed", {"wait": "1 Minute" if minutes == 1 else f"{minutes} Minuten"})
+    return Reply("utter_ident_throttled")
+
+
+def identify(insurance_number: str, postcode: str, conversation_id: str, for_registration: bool = False,
+             source: Optional[str] = None) -> IdentifyStep:
+    """Identify a member; ``status`` is ``None`` when number and PLZ do not match (ask again).
+
+    ``source`` is the keyed hash of the client address that the channel put
+    into the message's metadata.
+    """
     with session_scope() as session:
-        result = identification.identify(session, insurance_number, postcode, conversation_id)
-        if result.outcome == identification.Outcome.LOCKED:
-            return IdentifyStep(Status.LOCKED)
+        result = identification.identify(session, insurance_number, postcode, conversation_id, source=source)
+        if result.outcome in (identification.Outcome.LOCKED, identification.Outcome.DELAYED,
+                              identification.Outcome.THROTTLED):
+            return IdentifyStep(Status.REFUSED, reply=refusal_reply(result))
         if result.outcome == identification.Outcome.MISMATCH:
             return IdentifyStep(None)
         if for_registration:
@@ -77,6 +98,8 @@ def finish_registration(member_id: int, method: str, email: Optional[str], phone
         return Reply("utter_registration_video_next")
     if result.outcome == outcome.ALREADY_REGISTERED:
         return Reply("utter_already_registered")
+    if result.outcome == outcome.ADDRESS_HOLD:
+        return Reply("utter_letter_address_hold", {"hold_days": str(load_settings().letter_hold_after_address_change_days)})
     return Reply("utter_registration_letter_pending", {"since": _date(result.since)})
 
 
@@ -88,6 +111,8 @@ def _letter_reply(result: letters.LetterResult, prefix: str) -> Reply:
         return Reply(f"utter_{prefix}_on_its_way", {"ordered_on": _date(result.ordered_at), "reference": result.reference})
     if result.outcome == outcome.LIMIT_REACHED:
         return Reply("utter_resend_limit")
+    if result.outcome == outcome.ADDRESS_HOLD:
+        return Reply("utter_letter_address_hold", {"hold_days": str(load_settings().letter_hold_after_address_change_days)})
     return Reply("utter_not_registered_yet")
 
 
@@ -117,10 +142,10 @@ def activation_advice(member_id: int) -> Reply:
     return Reply("utter_not_registered_yet")
 
 
-def status_reply(status: Status) -> Reply:
-    """The reply for a task that ended at identification."""
+def status_reply(status: Status) -> Optional[Reply]:
+    """The reply for a task that ended at identification (``None``: it was said already)."""
     return {
-        Status.LOCKED: Reply("utter_ident_locked", {"lock_hours": str(load_settings().ident_lock_hours)}),
+        Status.REFUSED: None,
         Status.ALREADY_REGISTERED: Reply("utter_already_registered"),
         Status.LETTER_PENDING: Reply("utter_registration_letter_pending_short"),
         Status.UNAVAILABLE: Reply("utter_store_unavailable"),

@@ -11,14 +11,15 @@ import enum
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings, load_settings
 from bot.services import audit
-from bot.store.models import LetterKind, LetterOrder, LetterStatus, Member, RegistrationState
+from bot.store.models import (ApprovalRequest, ApprovalStatus, ChangeKind, LetterKind, LetterOrder, LetterStatus,
+                              Member, RegistrationState)
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -31,6 +32,8 @@ class OrderOutcome(str, enum.Enum):
     LIMIT_REACHED = "limit_reached"
     #: Resend and new password need a registration first.
     NOT_REGISTERED = "not_registered"
+    #: The address changed recently: no access data go there by post; the hotline helps.
+    ADDRESS_HOLD = "address_hold"
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,30 @@ def add_order(session: Session, member: Member, kind: LetterKind, now: datetime,
 ACCESS_LETTERS = (LetterKind.REGISTRATION, LetterKind.RESEND)
 
 
+def address_hold(session: Session, member_id: int, now: Optional[datetime] = None,
+                 settings: Optional[Settings] = None) -> Optional[datetime]:
+    """When the member's address was changed by an approved request within the hold period, else ``None``.
+
+    A letter with access data or a new password must not follow an address
+    change at once: whoever changed the address would receive it.
+    """
+    settings = settings or load_settings()
+    now = now or datetime.utcnow()
+    since = now - timedelta(days=settings.letter_hold_after_address_change_days)
+    return session.execute(
+        select(func.max(ApprovalRequest.decided_at)).where(
+            ApprovalRequest.member_id == member_id, ApprovalRequest.kind == ChangeKind.ADDRESS,
+            ApprovalRequest.status == ApprovalStatus.APPLIED, ApprovalRequest.decided_at > since)
+    ).scalar_one_or_none()
+
+
 def _refusal(session: Session, member: Member, kinds: tuple[LetterKind, ...], now: datetime,
              settings: Settings) -> Optional[LetterResult]:
-    """Why no letter of ``kinds`` is ordered now (not registered, one on its way), or ``None``."""
+    """Why no letter of ``kinds`` is ordered now (not registered, address hold, one on its way), or ``None``."""
     if member.state == RegistrationState.UNREGISTERED:
         return LetterResult(OrderOutcome.NOT_REGISTERED)
+    if address_hold(session, member.id, now, settings) is not None:
+        return LetterResult(OrderOutcome.ADDRESS_HOLD)
     latest = _latest(session, member.id, kinds)
     if latest is not None and latest.created_at > now - timedelta(days=settings.letter_pending_days):
         return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at)
@@ -113,16 +135,38 @@ def order_new_password(session: Session, member_id: int, actor: str = "chat", no
 
 
 def pending_export(session: Session) -> list[LetterOrder]:
-    """Orders not yet handed to the print service, oldest first."""
+    """Orders not yet handed to the print service, oldest first (read only)."""
     query = select(LetterOrder).where(LetterOrder.status == LetterStatus.ORDERED).order_by(LetterOrder.created_at, LetterOrder.id)
     return list(session.execute(query).scalars())
 
 
-def mark_exported(session: Session, orders: list[LetterOrder], now: Optional[datetime] = None) -> None:
-    """Mark ``orders`` as handed to the print service."""
+#: Writes one order's row for the print service; raises if it could not.
+RowWriter = Callable[[LetterOrder, Member], None]
+
+
+def export_pending(session: Session, write_row: RowWriter, actor: str = "cli",
+                   now: Optional[datetime] = None) -> tuple[int, Optional[BaseException]]:
+    """Hand the pending orders to ``write_row`` one by one, marking each exported after its row is written.
+
+    The orders are locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite
+    serialises writers), so two exports at the same time never export the
+    same order. If writing a row fails, the orders written before it stay
+    exported, that one and the rest stay pending, and the error is returned.
+    """
     now = now or datetime.utcnow()
-    for order in orders:
+    query = (select(LetterOrder).where(LetterOrder.status == LetterStatus.ORDERED)
+             .order_by(LetterOrder.created_at, LetterOrder.id).with_for_update(skip_locked=True))
+    exported = 0
+    error: Optional[BaseException] = None
+    for order in session.execute(query).scalars().all():
+        try:
+            write_row(order, session.get(Member, order.member_id))
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, the marks so far are kept
+            error = exc
+            break
         order.status = LetterStatus.EXPORTED
         order.exported_at = now
-    if orders:
-        audit.record(session, "cli", "letters_exported", detail=f"{len(orders)} orders", now=now)
+        exported += 1
+    if exported:
+        audit.record(session, actor, "letters_exported", detail=f"{exported} orders", now=now)
+    return exported, error

@@ -127,6 +127,8 @@ class IdentificationAttempt(Base):
     id = Column(Integer, primary_key=True)
     number_key = Column(String(64), nullable=False)
     conversation_key = Column(String(64), nullable=False)
+    #: Keyed hash of the client address as the channel saw it (``source:<address>``).
+    source_key = Column(String(64), nullable=False, default="")
     succeeded = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False)
     #: Set by ``python -m bot members unlock``: the attempt no longer counts.
@@ -135,7 +137,58 @@ class IdentificationAttempt(Base):
     __table_args__ = (
         Index("ix_ident_number_created", "number_key", "created_at"),
         Index("ix_ident_conversation_created", "conversation_key", "created_at"),
+        Index("ix_ident_source_created", "source_key", "created_at"),
+        Index("ix_ident_created", "created_at"),
     )
+
+
+class RegistrationStatus(str, enum.Enum):
+    #: Started; the contact data typed in the chat are not verified yet.
+    PENDING = "pending"
+    #: The identity was proven (video-ident completed, or the letter's access data used).
+    COMPLETED = "completed"
+
+
+class Registration(Base):
+    """A member's registration in progress, with the *unverified* contact data typed in the chat.
+
+    One row per member: a new start replaces the pending values. The values
+    become the member's only through :func:`bot.services.registration.complete`,
+    once the identity is proven, and never overwrite data already on file.
+    """
+
+    __tablename__ = "registrations"
+
+    id = Column(Integer, primary_key=True)
+    member_id = Column(Integer, ForeignKey("members.id"), nullable=False, unique=True)
+    method = Column(_enum(RegistrationMethod, "registration_method"), nullable=False)
+    status = Column(_enum(RegistrationStatus, "registration_status"), nullable=False, default=RegistrationStatus.PENDING)
+    unverified_email = Column(String(254))
+    unverified_phone = Column(String(20))
+    started_at = Column(DateTime, nullable=False)
+    completed_at = Column(DateTime)
+
+
+class ChatSession(Base):
+    """A verified website session, referenced from the conversation instead of the token itself.
+
+    The channel checks the token and stores this row; the conversation's
+    events only carry ``ref``, which is useless without the store, bound to
+    one conversation and as short-lived as the token.
+    """
+
+    __tablename__ = "chat_sessions"
+
+    id = Column(Integer, primary_key=True)
+    ref = Column(String(64), nullable=False, unique=True)
+    #: SHA-256 of the token: the same token maps to the same row.
+    token_hash = Column(String(64), nullable=False, unique=True)
+    conversation_key = Column(String(64), nullable=False)
+    insurance_number = Column(String(10), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_chat_sessions_expires", "expires_at"),)
 
 
 class AuditEvent(Base):

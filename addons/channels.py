@@ -11,6 +11,7 @@ ones: ``/webhooks/rest/webhook`` and ``/socket.io``.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -22,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot import sessions, tickets
 from bot.config import checked_settings, load_settings
 from bot.guard import UNAVAILABLE_REPLY, Verdict, screen
 from bot.inbound import BODY_TOO_LARGE, client_address, internal_metadata, metadata_problem
@@ -155,14 +157,25 @@ class MemberRestInput(InputChannel):
 
 
 class MemberSocketIOInput(SocketIOInput):
-    """The socket.io channel for the web widget, with the REST channel's guard and limits.
+    """The socket.io channel for the web widget, hardened; speaks Rasa's protocol.
 
-    Speaks Rasa's protocol (``session_request``/``session_confirm``,
-    ``user_uttered``/``bot_uttered``). Differences from Rasa's own channel:
-    packets over ``MAX_BODY_BYTES`` are refused by the engine, the Origin check
-    stays on (same origin only), ``metadata`` is checked as on REST and never
-    passed on as sent, and a malformed ``user_uttered`` gets a German reply
-    instead of being dropped.
+    ``session_request``/``session_confirm`` and ``user_uttered``/``bot_uttered``
+    (``text``, ``quick_replies``) as in Rasa, so Rasa-compatible clients still
+    connect. Unlike Rasa's own channel:
+
+    - the server issues the conversation ids; ``session_confirm`` carries a
+      signed resume ticket (:mod:`bot.tickets`), and ``session_request`` resumes
+      only with such a ticket; anything else starts a new conversation, so no
+      client can choose or join another's conversation;
+    - the Origin is checked against ``WIDGET_ALLOWED_ORIGINS`` (default: the
+      web process's own origin), packets over ``MAX_BODY_BYTES`` are refused;
+    - the room join is awaited (RasaHQ/rasa#13027);
+    - a member's session token comes once, in the connection's ``auth``; it is
+      verified and applied to that connection's messages (as a session
+      reference, never the token) and is never sent to any client;
+    - messages pass the same guard as REST; a malformed one gets a German reply;
+      after each answer the server emits ``bot_done`` (the widget's typing
+      indicator ends; other clients ignore it).
     """
 
     @classmethod
@@ -172,33 +185,56 @@ class MemberSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
         handle = guarded(on_new_message)
         settings = load_settings()
-        # cors_allowed_origins=None: python-engineio accepts the server's own origin only
-        # (Rasa passes [], which switches the check off).
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=None, max_http_buffer_size=settings.max_body_bytes)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(settings.allowed_origins),
+                          max_http_buffer_size=settings.max_body_bytes)
         webhook = SocketBlueprint(sio, self.socketio_path, f"member_socketio_{id(self)}", __name__)
         self.sio = sio
+        namespace = self.namespace
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def join(sid: Text, conversation_id: str) -> None:
+            joined = sio.enter_room(sid, conversation_id, namespace=namespace)
+            if inspect.isawaitable(joined):  # a coroutine from python-socketio 5.10 on
+                await joined
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
             request = environ.get("sanic.request")
             peer = request.ip if request is not None else environ.get("REMOTE_ADDR")
             address = client_address(peer, environ.get("HTTP_X_FORWARDED_FOR"), settings.trusted_proxies)
-            await sio.save_session(sid, {"address": address}, namespace=self.namespace)
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if token is not None and (not isinstance(token, str) or len(token) > sessions.MAX_TOKEN_CHARS):
+                token = "invalid"
+            await sio.save_session(sid, {"address": address, "token": token, "conversation": None}, namespace=namespace)
             return True
 
-        @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any = None) -> None:
-            await sio.emit("session_confirm", sid, room=sid, namespace=self.namespace)
+        async def bind(sid: Text, conversation_id: str) -> str:
+            """Put the socket into ``conversation_id``'s room (leaving any other) and remember it."""
+            session = await sio.get_session(sid, namespace=namespace)
+            if session.get("conversation") != conversation_id:
+                if session.get("conversation"):
+                    sio.leave_room(sid, session["conversation"], namespace=namespace)
+                session["conversation"] = conversation_id
+                await sio.save_session(sid, session, namespace=namespace)
+                await join(sid, conversation_id)
+            return conversation_id
 
-        @sio.on(self.user_message_evt, namespace=self.namespace)
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            """Resume the conversation a valid ticket names; anything else starts a new one."""
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            conversation_id = await bind(sid, tickets.redeem(requested) or tickets.new_conversation_id())
+            await sio.emit("session_confirm", tickets.issue(conversation_id), room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
             output = SocketIOOutput(sio, self.bot_message_evt)
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 await output.send_text_message(sid, SOCKET_REFUSAL.format(reason='Erwartet wird {"message": Text}.'))
+                await sio.emit("bot_done", {}, room=sid, namespace=namespace)
                 return
             metadata = data.get(self.metadata_key)
             if isinstance(metadata, str):
@@ -209,9 +245,18 @@ class MemberSocketIOInput(SocketIOInput):
             problem = metadata_problem(metadata)
             if problem:
                 await output.send_text_message(sid, SOCKET_REFUSAL.format(reason=problem))
+                await sio.emit("bot_done", {}, room=sid, namespace=namespace)
                 return
-            session = await sio.get_session(sid, namespace=self.namespace)
-            await handle(UserMessage(data.get("message", ""), output, sid, input_channel=self.name(),
-                                     metadata=await _internal_metadata(metadata, sid, session.get("address", ""))))
+            session = await sio.get_session(sid, namespace=namespace)
+            conversation_id = session.get("conversation") or await bind(sid, tickets.new_conversation_id())
+            client_metadata = dict(metadata or {})
+            if session.get("token") and not client_metadata.get(sessions.TOKEN_KEY):
+                client_metadata[sessions.TOKEN_KEY] = session["token"]
+            internal = await _internal_metadata(client_metadata, conversation_id, session.get("address", ""))
+            try:
+                await handle(UserMessage(data.get("message", ""), output, conversation_id, input_channel=self.name(),
+                                         metadata=internal))
+            finally:
+                await sio.emit("bot_done", {}, room=conversation_id, namespace=namespace)
 
         return webhook

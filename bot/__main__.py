@@ -8,11 +8,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from bot import cli, conversations
 from bot.config import PROJECT_ROOT, ConfigError, checked_settings, load_settings
 from bot.servers import Assistant, ServerError, base_env, endpoints_file
+from bot.sessions import demo_secret
 
 
 def _serve(_: argparse.Namespace) -> int:
@@ -21,13 +23,15 @@ def _serve(_: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2
+    if settings.demo_mode and not settings.member_token_secret:
+        settings = replace(settings, member_token_secret=demo_secret())  # demo login and data changes
     log_dir = PROJECT_ROOT / ".logs"
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(f"Starting the action server and Rasa (logs in {log_dir}/) ...", flush=True)
     try:
-        assistant = Assistant(settings, log_dir).start()
+        assistant = Assistant(settings, log_dir, with_web=True).start()
     except ServerError as exc:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
@@ -38,10 +42,11 @@ The assistant is ready (started in {assistant.start_seconds:.0f} s).
   REST:       curl -s -X POST {url}/webhooks/rest/webhook \\
                 -H 'Content-Type: application/json' \\
                 -d '{{"sender": "demo", "message": "Ich habe mein Passwort vergessen"}}'
-  socket.io:  {url}/socket.io (web widget; events user_uttered / bot_uttered)
+  website:    {settings.web_url}/  (the chat widget{', demo login and Demo-App' if settings.demo_mode else ''})
+  socket.io:  {url}/socket.io (the widget's channel; events user_uttered / bot_uttered)
   terminal:   make shell
   member store: {settings.database_url} ({'demo mode: demo members, see README' if settings.demo_mode else 'no demo members'})
-  data changes: {"on (MEMBER_TOKEN_SECRET is set)" if settings.member_token_secret else "off: set MEMBER_TOKEN_SECRET to enable them"}
+  data changes: {"on" if settings.member_token_secret else "off: set MEMBER_TOKEN_SECRET to enable them"}
 Press Ctrl-C to stop.""",
         flush=True,
     )

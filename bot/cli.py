@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from typing import TextIO
+from typing import Optional, TextIO
 
 from sqlalchemy import select
 
@@ -27,13 +27,15 @@ def _number(raw: str) -> str:
     return checked.value
 
 
-def cmd_migrate(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_migrate(_: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     migrate()
     print("database is up to date", file=out)
     return 0
 
 
-def cmd_seed_demo(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_seed_demo(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     migrate()
     with session_scope() as session:
         if args.if_empty and not is_empty(session):
@@ -44,7 +46,8 @@ def cmd_seed_demo(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def cmd_members_show(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_members_show(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     number = _number(args.number)
     with session_scope() as session:
         member = session.execute(select(Member).where(Member.insurance_number == number)).scalar_one_or_none()
@@ -66,7 +69,8 @@ def cmd_members_show(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def cmd_members_unlock(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_members_unlock(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     number = _number(args.number)
     with session_scope() as session:
         cleared = identification.unlock(session, number)
@@ -74,7 +78,8 @@ def cmd_members_unlock(args: argparse.Namespace, out: TextIO = sys.stdout) -> in
     return 0
 
 
-def cmd_letters_list(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_letters_list(_: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     with session_scope() as session:
         rows = session.execute(select(LetterOrder, Member).join(Member, Member.id == LetterOrder.member_id)
                                .order_by(LetterOrder.created_at, LetterOrder.id)).all()
@@ -85,8 +90,9 @@ def cmd_letters_list(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def cmd_letters_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_letters_export(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
     """CSV for the print service (full name and number: the letter needs them); marks the orders exported."""
+    out = out or sys.stdout
     if not args.csv:
         print("error: choose a format: --csv", file=sys.stderr)
         return 2
@@ -106,18 +112,21 @@ def cmd_letters_export(args: argparse.Namespace, out: TextIO = sys.stdout) -> in
     return 0
 
 
-def cmd_token(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_token(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
     """A session token for development and demos (needs MEMBER_TOKEN_SECRET)."""
+    out = out or sys.stdout
     number = _number(args.number)
     try:
-        print(sessions.mint(number, valid_for=timedelta(minutes=args.minutes)), file=out)
+        print(sessions.mint(number, valid_for=timedelta(minutes=args.minutes),
+                            conversation_id=getattr(args, "conversation", None)), file=out)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def cmd_approvals_list(_: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_approvals_list(_: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
     with session_scope() as session:
         rows = approvals.listing(session)
         for request, masked in rows:
@@ -138,13 +147,15 @@ def _decide(args: argparse.Namespace, decide, out: TextIO) -> int:
     return 0
 
 
-def cmd_approvals_approve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_approvals_approve(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
     """The app side (for demos and tests): approve and apply the change."""
+    out = out or sys.stdout
     return _decide(args, approvals.approve, out)
 
 
-def cmd_approvals_reject(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_approvals_reject(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
     """The app side (for demos and tests): reject the change."""
+    out = out or sys.stdout
     return _decide(args, approvals.reject, out)
 
 
@@ -170,7 +181,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export.set_defaults(func=cmd_letters_export)
     token = commands.add_parser("token", help="a member session token for development and demos")
     token.add_argument("number", help="Versichertennummer (the token's sub)")
-    token.add_argument("--minutes", type=int, default=60, help="validity (default 60)")
+    token.add_argument("--minutes", type=int, default=60, help="validity (default 60, at most MEMBER_TOKEN_MAX_AGE_SECONDS)")
+    token.add_argument("--conversation", help="bind the token to this conversation id (claim sid)")
     token.set_defaults(func=cmd_token)
     approval = commands.add_parser("approvals", help="the app side of 2FA approvals, for demos and tests")
     approval_commands = approval.add_subparsers(dest="approvals_command", required=True)

@@ -107,6 +107,27 @@ class Settings:
     log_level: str
     #: Demo members and demo pages; only with the embedded SQLite store.
     demo_mode_requested: bool
+    #: The web process (widget page, demo, agent console).
+    web_host: str
+    web_port: int
+    #: Origins whose pages may open the widget's socket.io connection (empty: the web process's own).
+    widget_allowed_origins: tuple[str, ...]
+    #: Hours a widget's resume ticket stays valid.
+    widget_ticket_hours: int
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Where the widget may be embedded: the configured origins, else the web process's own."""
+        if self.widget_allowed_origins:
+            return self.widget_allowed_origins
+        own = [self.web_url]
+        if self.web_host in ("127.0.0.1", "localhost"):
+            own = [f"http://127.0.0.1:{self.web_port}", f"http://localhost:{self.web_port}"]
+        return tuple(own)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -157,6 +178,11 @@ def load_settings() -> Settings:
         tracker_max_conversations=_int("TRACKER_MAX_CONVERSATIONS", 10000),
         log_level=_str("LOG_LEVEL", "info").lower(),
         demo_mode_requested=_bool("DEMO_MODE", True),
+        web_host=_str("WEB_HOST", "127.0.0.1"),
+        web_port=_int("WEB_PORT", 8000),
+        widget_allowed_origins=tuple(o.strip().rstrip("/") for o in os.environ.get("WIDGET_ALLOWED_ORIGINS", "").split(",")
+                                     if o.strip()),
+        widget_ticket_hours=_int("WIDGET_TICKET_HOURS", 12),
     )
 
 

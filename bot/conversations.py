@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ def load_file(path: Path) -> list[Conversation]:
     """Read and check one conversation file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScriptError(f"{path}: cannot be read: {exc}") from exc
     except yaml.YAMLError as exc:
         raise ScriptError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("conversations"), list):
@@ -131,13 +134,31 @@ def load_file(path: Path) -> list[Conversation]:
     return result
 
 
+def script_files(path: Path) -> list[Path]:
+    """The conversation files ``path`` names: itself, or every ``*.yml`` / ``*.yaml`` in a folder and its subfolders."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ScriptError(f"{path}: no such file or folder")
+    files = sorted(f for f in path.rglob("*") if f.suffix in (".yml", ".yaml") and f.is_file())
+    if not files:
+        raise ScriptError(f"{path}: no conversation files (*.yml, *.yaml) in this folder or its subfolders")
+    return files
+
+
 def load(paths: Iterable[Path]) -> list[Conversation]:
-    """Read conversation files; a directory means every ``*.yml`` in it."""
+    """Read conversation files; a folder means every ``*.yml`` / ``*.yaml`` in it, subfolders included.
+
+    Raises :class:`ScriptError` when a path names no file, or nothing is found at all:
+    a suite that plays no conversation must not look like one that passed.
+    """
+    paths = list(paths)
     conversations: list[Conversation] = []
     for path in paths:
-        files = sorted(path.glob("*.yml")) + sorted(path.glob("*.yaml")) if path.is_dir() else [path]
-        for file in files:
+        for file in script_files(path):
             conversations.extend(load_file(file))
+    if not conversations:
+        raise ScriptError(f"no conversations found in {', '.join(map(str, paths)) or '(no paths given)'}")
     return conversations
 
 
@@ -173,7 +194,19 @@ def send(url: str, sender: str, text: str, metadata: Optional[dict] = None, time
         url, data=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
     )
     with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - URL given by the tester
-        return json.loads(reply.read().decode("utf-8"))
+        messages = json.loads(reply.read().decode("utf-8"))
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise ValueError(f"expected a JSON list of messages, got {str(messages)[:100]!r}")
+    return messages
+
+
+def _describe(exc: Exception) -> str:
+    """A one-line reason for a failed request ("HTTP 404: Not Found", "[Errno 111] Connection refused")."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code}: {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def reply_text(messages: list[dict]) -> str:
@@ -231,7 +264,12 @@ def run(conversation: Conversation, url: str, sender: Optional[str] = None,
         else:
             text = step.user or ""
             outcome.transcript.append(f"  user: {text[:200]}")
-        previous = send(url, sender, text, resolve_metadata(step.metadata, token_secret))
+        metadata = resolve_metadata(step.metadata, token_secret)
+        try:
+            previous = send(url, sender, text, metadata)
+        except (OSError, ValueError) as exc:  # refused, timed out, HTTP error status, a reply that is not JSON
+            outcome.problems.append(f"step {number}: no usable reply from {url}: {_describe(exc)}")
+            return outcome
         for message in previous:
             outcome.transcript.append(f"  bot:  {message.get('text', '')}")
             for button in message.get("buttons") or []:

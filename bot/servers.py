@@ -43,6 +43,9 @@ def base_env(settings: Settings) -> dict[str, str]:
         env["MEMBER_TOKEN_SECRET"] = settings.member_token_secret
     env["RASA_PORT"] = str(settings.rasa_port)
     env["ACTION_PORT"] = str(settings.action_port)
+    env["RASA_HOST"] = settings.rasa_host
+    env["WEB_HOST"] = settings.web_host
+    env["WEB_PORT"] = str(settings.web_port)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
     return env
 
@@ -160,6 +163,10 @@ class Assistant:
     debug: bool = False
     #: Another tracker store for Rasa (``endpoints.yml`` syntax), e.g. to read the stored events in a test.
     tracker_store: Optional[dict] = None
+    #: Environment variables for both servers on top of the settings' (limits in tests, say).
+    extra_env: dict = field(default_factory=dict)
+    #: Also start the web process (widget page, demo, console) on WEB_HOST:WEB_PORT.
+    with_web: bool = False
     start_seconds: float = 0.0
     _processes: list[_Process] = field(default_factory=list)
     _tmp: Optional[tempfile.TemporaryDirectory] = None
@@ -197,10 +204,18 @@ class Assistant:
             self.log_dir / "rasa.log",
         )
 
+    @property
+    def web_url(self) -> str:
+        return self.settings.web_url
+
+    def _web_process(self) -> _Process:
+        return _Process("web process", [sys.executable, "-m", "bot.web"], f"{self.settings.web_url}/healthz",
+                        self.log_dir / "web.log")
+
     def start_actions(self) -> None:
         """Start (or restart) only the action server."""
         process = self._action_process()
-        process.start(base_env(self.settings))
+        process.start({**base_env(self.settings), **self.extra_env})
         self._processes.append(process)
         process.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
 
@@ -220,8 +235,13 @@ class Assistant:
             if self.with_actions:
                 self.start_actions()
             rasa = self._rasa_process(endpoints_file(self.settings, Path(self._tmp.name), self.tracker_store))
-            rasa.start(base_env(self.settings))
+            rasa.start({**base_env(self.settings), **self.extra_env})
             self._processes.append(rasa)
+            if self.with_web:
+                web = self._web_process()
+                web.start({**base_env(self.settings), **self.extra_env})
+                self._processes.append(web)
+                web.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
             rasa.wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
         except BaseException:
             self.stop()

@@ -21,6 +21,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import jwt
@@ -28,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import validation
-from bot.config import TOKEN_AUDIENCE, load_settings
+from bot.config import PROJECT_ROOT, TOKEN_AUDIENCE, load_settings
 
 ALGORITHM = "HS256"
 #: Clock skew tolerated on ``iat`` and ``exp``.
@@ -117,6 +118,18 @@ def mint(insurance_number: str, secret: Optional[str] = None, valid_for: timedel
     if conversation_id:
         claims["sid"] = conversation_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+DEMO_SECRET_FILE = PROJECT_ROOT / "var" / "member-token.secret"
+
+
+def demo_secret(path: Path = DEMO_SECRET_FILE) -> str:
+    """Demo mode's token secret: random per install, kept in ``var/`` (never a constant in the code)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _conversation_key(conversation_id: str) -> str:

@@ -1,4 +1,4 @@
-"""What members type, checked and normalised: Versichertennummer, PLZ, e-mail, phone.
+"""What members type, checked and normalised: Versichertennummer, PLZ, e-mail, phone, address, IBAN.
 
 Pure functions without side effects. Each returns a :class:`Valid` with the
 normalised value or an :class:`Invalid` naming the field and the reason; the
@@ -179,32 +179,61 @@ def check_city(raw: str) -> Checked:
     return Valid(text)
 
 
-#: Words that name the kind of a data change, most specific first.
-_CHANGE_KINDS = (
-    ("iban", ("iban", "bankverbindung", "bank", "kontonummer", "konto")),
-    ("email", ("e-mail", "email", "mail")),
-    ("phone", ("telefon", "handy", "mobilnummer", "rufnummer", "nummer")),
-    ("address", ("adresse", "anschrift", "wohnort", "umzug", "umgezogen", "straße", "strasse")),
+#: Per kind of data change, the words (compounds without hyphens, case-folded) that name it;
+#: checked in this order, so "E-Mail-Adresse" is an e-mail and not an address.
+_CHANGE_WORDS = (
+    ("email", re.compile(r"e?mail(s|adresse|adressen|addresse|account|anschrift)?")),
+    ("iban", re.compile(r"iban(s|nummer)?|bank(verbindung|verbindungen|daten|konto|angaben|details)?"
+                        r"|(bank|giro|gehalts)?konto(s|nummer|nr|daten|verbindung|angaben|inhaber)?")),
+    ("phone", re.compile(r"(telefon|tel|handy|mobil|mobilfunk|ruf|rückruf|festnetz)(nummer|nummern|nr)?")),
+    ("address", re.compile(r"\w*(adresse|adressen|anschrift)|(wohn)?ort|wohnung|umzug|umgezogen|umziehen"
+                           r"|\w*strasse|str|haus(nummer|nr)|postleitzahl|plz")),
 )
+#: When a message names several kinds, the first of these wins ("E-Mail Adresse" is an e-mail).
+_CHANGE_PRIORITY = ("iban", "email", "phone", "address")
+#: "ich ziehe um", "wir ziehen nächste Woche um".
+_MOVING = re.compile(r"\b(ziehe|ziehen|zieht|zog|zogen)\b.*\bum\b")
 
 
-def parse_change_kind(raw: str) -> Optional[str]:
-    """``address``, ``email``, ``phone`` or ``iban`` from what the member typed, else ``None``."""
-    text = (raw or "").casefold()
-    for kind, words in _CHANGE_KINDS:
-        if any(word in text for word in words):
+def _change_word_kind(word: str) -> Optional[str]:
+    """The kind of change one word names ("hausnummer" -> address), or ``None`` ("versichertennummer")."""
+    for kind, pattern in _CHANGE_WORDS:
+        if pattern.fullmatch(word):
             return kind
     return None
 
 
-_YES = {"ja", "jawohl", "ja bitte", "ja, bitte", "genau", "korrekt", "richtig", "stimmt", "ok", "okay", "passt",
-        "bestätigen", "übermitteln", "ja, übermitteln", "ja übermitteln", "yes", "jep", "jo"}
-_NO = {"nein", "nö", "ne", "nee", "nein danke", "falsch", "nicht übermitteln", "no", "stimmt nicht"}
+def parse_change_kind(raw: str) -> Optional[str]:
+    """``address``, ``email``, ``phone`` or ``iban`` from what the member typed, else ``None``.
+
+    Whole words count, not parts of words: a "Hausnummer" is part of an address, and a
+    "Versichertennummer" (or a bare "Nummer") names nothing that can be changed here.
+    """
+    text = (raw or "").casefold()
+    words = [w.replace("-", "") for w in re.findall(r"\w+(?:-\w+)*", text)]
+    kinds = {_change_word_kind(w) for w in words}
+    if _MOVING.search(text):
+        kinds.add("address")
+    return next((kind for kind in _CHANGE_PRIORITY if kind in kinds), None)
+
+
+_YES = frozenset({
+    "ja", "jawohl", "jawoll", "ja bitte", "ja gerne", "ja gern", "gerne", "gern", "genau", "ja genau", "korrekt",
+    "ja korrekt", "richtig", "ja richtig", "stimmt", "ja stimmt", "stimmt so", "das stimmt", "ja das stimmt",
+    "alles richtig", "alles korrekt", "ok", "okay", "passt", "passt so", "ja passt", "das passt", "klar", "na klar",
+    "ja klar", "sicher", "einverstanden", "in ordnung", "bestätigen", "ja bestätigen", "übermitteln",
+    "ja übermitteln", "ja bitte übermitteln", "yes", "jep", "jup", "jo",
+})
+_NO = frozenset({
+    "nein", "nö", "noe", "ne", "nee", "nope", "no", "nein danke", "lieber nicht", "nein lieber nicht", "bitte nicht",
+    "nein bitte nicht", "doch nicht", "falsch", "nein falsch", "das ist falsch", "stimmt nicht", "das stimmt nicht",
+    "passt nicht", "nicht korrekt", "nicht übermitteln", "nein nicht übermitteln", "auf keinen fall",
+})
 
 
 def parse_yes_no(raw: str) -> Optional[str]:
-    """``yes`` or ``no`` for a confirmation, else ``None``."""
-    text = re.sub(r"[^\w äöüß,]+", "", (raw or "").casefold()).strip(" ,")
+    """``yes`` or ``no`` for a confirmation, else ``None``; only whole answers count, not "ja, aber ..."."""
+    text = " ".join(re.findall(r"\w+", (raw or "").casefold()))
     if text in _YES:
         return "yes"
     if text in _NO:

@@ -22,6 +22,10 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 LIVE_TOKEN_SECRET = "live-test-secret-0123456789abcdefghijklmnop"
 #: ... and give members this many seconds to approve a change (short: the expiry is tested).
 LIVE_APPROVAL_WINDOW_SECONDS = 8
+#: Every live test talks from 127.0.0.1: the shared servers allow that one source many identifications
+#: (tests/test_live_security.py checks the real limits on servers of its own).
+LIVE_LIMITS = {"IDENT_MAX_PER_SOURCE_PER_HOUR": "100000", "IDENT_MAX_GLOBAL_PER_MINUTE": "100000",
+               "APPROVAL_MAX_PER_HOUR": "1000"}
 
 
 def free_port() -> int:
@@ -56,7 +60,7 @@ def assistant(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         approval_window_seconds=LIVE_APPROVAL_WINDOW_SECONDS,
     )
     log_dir = tmp_path_factory.mktemp("server-logs")
-    with Assistant(settings, log_dir) as running:
+    with Assistant(settings, log_dir, extra_env=LIVE_LIMITS) as running:
         yield running
 
 

@@ -81,3 +81,47 @@ def test_token_placeholders_in_metadata_become_signed_tokens():
     expired = resolve_metadata({"auth_token": "$expired_token(C314159266)"}, secret)["auth_token"]
     assert sessions.verify(expired, secret).problem == sessions.SessionProblem.EXPIRED
     assert resolve_metadata(None, secret) is None
+
+
+# ------------------------------------------------------------ finding the files
+ONE_CONVERSATION = "conversations:\n  - name: {name}\n    steps:\n      - user: Hallo\n"
+
+
+def test_an_empty_folder_is_an_error_not_an_empty_suite(tmp_path: Path):
+    (tmp_path / "README.txt").write_text("no scripts here", encoding="utf-8")
+    with pytest.raises(ScriptError, match="no conversation files"):
+        conversations.load([tmp_path])
+
+
+def test_scripts_in_subfolders_are_found(tmp_path: Path):
+    nested = tmp_path / "team-a" / "faq"
+    nested.mkdir(parents=True)
+    (nested / "deep.yml").write_text(ONE_CONVERSATION.format(name="tief"), encoding="utf-8")
+    (tmp_path / "team-a" / "other.yaml").write_text(ONE_CONVERSATION.format(name="mittel"), encoding="utf-8")
+    suite = conversations.load([tmp_path])
+    assert sorted(c.name for c in suite) == ["mittel", "tief"]
+    assert {Path(c.source).name for c in suite} == {"deep.yml", "other.yaml"}
+
+
+def test_a_missing_path_is_an_error(tmp_path: Path):
+    with pytest.raises(ScriptError, match="no such file or folder"):
+        conversations.load([tmp_path / "does-not-exist.yml"])
+
+
+def test_files_without_any_conversation_are_an_error(tmp_path: Path):
+    (tmp_path / "empty.yml").write_text("conversations: []\n", encoding="utf-8")
+    with pytest.raises(ScriptError, match="no conversations found"):
+        conversations.load([tmp_path])
+    with pytest.raises(ScriptError, match="no conversations found"):
+        conversations.load([])
+
+
+# ------------------------------------------------------------ a server that does not answer
+def test_a_channel_that_does_not_answer_is_a_failed_step_not_a_crash(tmp_path: Path):
+    from tests.conftest import free_port
+
+    [conv] = conversations.load_file(write(tmp_path, ONE_CONVERSATION.format(name="tot")))
+    outcome = conversations.run(conv, f"http://127.0.0.1:{free_port()}/webhooks/rest/webhook")
+    assert not outcome.passed
+    assert outcome.problems[0].startswith("step 1: no usable reply from http://127.0.0.1:")
+    assert "refused" in outcome.problems[0].lower()

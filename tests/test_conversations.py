@@ -27,3 +27,14 @@ def suite() -> list[conversations.Conversation]:
 def test_conversation(conversation: conversations.Conversation, rest_url: str):
     outcome = conversations.run(conversation, rest_url, token_secret=LIVE_TOKEN_SECRET)
     assert outcome.passed, outcome.report()
+
+
+def test_conversations_pointing_at_an_empty_folder_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An empty suite must not pass as "nothing failed"; subfolders are searched."""
+    monkeypatch.setenv("CONVERSATIONS", f"{tmp_path}{os.pathsep}")
+    with pytest.raises(conversations.ScriptError, match="no conversation files"):
+        suite()
+    (tmp_path / "team" / "faq").mkdir(parents=True)
+    (tmp_path / "team" / "faq" / "qa.yml").write_text(
+        "conversations:\n  - name: QA\n    steps:\n      - user: Hallo\n", encoding="utf-8")
+    assert [(c.name, Path(c.source).name) for c in suite()] == [("QA", "qa.yml")]

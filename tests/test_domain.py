@@ -44,7 +44,8 @@ def test_responses_address_the_member_formally():
 
 
 def test_greeting_warns_against_health_data():
-    assert "keine Gesundheitsdaten" in response_texts()["utter_greet"]
+    greeting = response_texts()["utter_greet"]
+    assert "Gesundheitsdaten" in greeting and "keine Passwörter, PINs, Inhalte Ihres QR-Codes" in greeting
 
 
 def test_no_reply_claims_that_the_members_data_were_deleted():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
 
 import pytest
 import yaml
 
-from bot import faq
-from bot.config import PROJECT_ROOT
+from bot import conversations, faq
+from bot.config import HOTLINE, PROJECT_ROOT
 from bot.faq import Candidate
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -50,19 +53,152 @@ def test_none_button_is_a_deny_example():
     assert faq.load_catalog().none_of_these in nlu_examples("basics")["deny"]
 
 
-def test_holdout_covers_every_topic_with_unseen_phrasings():
-    holdout = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu_holdout.yml").read_text(encoding="utf-8"))
-    by_intent = {
-        b["intent"]: [l[2:].strip() for l in b["examples"].splitlines() if l.startswith("- ")]
-        for b in holdout["nlu"]
-    }
-    training = {e.lower() for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")
-                for examples in nlu_examples(path.stem).values() for e in examples}
+def examples_in(path: Path) -> list[tuple[str, str]]:
+    """(intent, text) for every example of an NLU file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(block["intent"], line[2:].strip()) for block in data.get("nlu") or [] if "examples" in block
+            for line in block["examples"].splitlines() if line.startswith("- ")]
+
+
+def training_examples() -> list[tuple[str, str]]:
+    return [e for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")) for e in examples_in(path)]
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, umlauts folded (ä -> ae), punctuation removed, runs of spaces collapsed."""
+    folded = text.casefold().translate(_UMLAUTS)
+    return " ".join(re.sub(r"[^\w\s]|_", "", folded).split())
+
+
+def levenshtein(a: str, b: str, limit: int) -> int:
+    """Edit distance of ``a`` and ``b`` (insert, delete, replace), or ``limit + 1`` once it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return min(previous[-1], limit + 1)
+
+
+#: Held-out texts within this edit distance of a training example (after :func:`normalise`) count as seen.
+NEAR = 2
+
+
+def leaks(held_out: list[tuple[str, str]], training: list[tuple[str, str]]) -> list[str]:
+    """Every held-out example that is a training example, or a near-duplicate of one, of any intent."""
+    seen = [(intent, text, normalise(text)) for intent, text in training]
+    found = []
+    for intent, text in held_out:
+        wanted = normalise(text)
+        for seen_intent, seen_text, seen_norm in seen:
+            distance = levenshtein(wanted, seen_norm, NEAR)
+            if distance <= NEAR:
+                found.append(f"{intent}: {text!r} ~ {seen_intent}: {seen_text!r} (distance {distance})")
+    return found
+
+
+@pytest.mark.parametrize(
+    "a, b, distance",
+    [("", "", 0), ("abc", "abc", 0), ("", "ab", 2), ("kitten", "sitting", 3), ("passwort", "passwrot", 2),
+     ("flaw", "lawn", 2), ("einloggen", "einlogen", 1), ("abc", "xyz", 3), ("ab", "ba", 2)],
+)
+def test_levenshtein(a: str, b: str, distance: int):
+    assert levenshtein(a, b, limit=10) == levenshtein(b, a, limit=10) == distance
+    assert levenshtein(a, b, limit=1) == min(distance, 2)
+
+
+def test_normalise():
+    assert normalise("  Grüß   Gott! ") == normalise("gruess gott") == "gruess gott"
+    assert normalise("QR-Code ungültig?") == normalise("qrcode ungueltig") == "qrcode ungueltig"
+    assert normalise("Ich weiß es nicht, oder?") == "ich weiss es nicht oder"
+
+
+def test_the_leak_check_finds_copies_and_near_duplicates():
+    training = [("faq/password_forgotten", "Ich weiß mein Passwort nicht mehr"), ("greet", "Hallo")]
+    held_out = [("faq/password_forgotten", "ich weiss mein passwrot nicht mehr!"),  # distance 2 after folding
+                ("greet", "Hallo!"),  # every intent, not only the FAQ
+                ("faq/credentials", "Hallo."),  # another intent's example leaks too
+                ("faq/password_forgotten", "Mein Passwort ist mir entfallen")]
+    assert [found.split(":")[0] for found in leaks(held_out, training)] == [
+        "faq/password_forgotten", "greet", "faq/credentials"]
+
+
+def test_holdout_covers_every_topic():
+    by_intent: dict[str, list[str]] = {}
+    for intent, text in examples_in(PROJECT_ROOT / "tests" / "nlu_holdout.yml"):
+        by_intent.setdefault(intent, []).append(text)
     for topic in faq.load_catalog().topics:
         assert len(by_intent.get(topic.intent, [])) >= 5, topic.id
-    leaked = [e for intent, examples in by_intent.items() if intent.startswith("faq/")
-              for e in examples if e.lower() in training]
-    assert not leaked, f"held-out phrasings also in the training data: {leaked}"
+
+
+@pytest.mark.parametrize("held_out", ["nlu_holdout.yml", "nlu_blind.yml"])
+def test_held_out_sets_are_not_in_the_training_data(held_out: str):
+    found = leaks(examples_in(PROJECT_ROOT / "tests" / held_out), training_examples())
+    assert not found, f"{held_out}: phrasings that are (nearly) training examples:\n" + "\n".join(found)
+
+
+# ------------------------------------------------ a story and a conversation per topic
+@lru_cache(maxsize=None)
+def story_intents() -> frozenset[str]:
+    """Every intent a user step of a story has, in tests/test_stories.yml and data/stories.yml."""
+    intents = set()
+    for path in (PROJECT_ROOT / "tests" / "test_stories.yml", PROJECT_ROOT / "data" / "stories.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        intents |= {step["intent"] for story in data.get("stories") or [] for step in story.get("steps") or []
+                    if "intent" in step}
+    return frozenset(intents)
+
+
+def answer_text(topic: faq.Topic) -> str:
+    """The topic's answer(s) as the member reads them ({hotline} filled in)."""
+    return "\n".join(r["text"].replace("{hotline}", HOTLINE) for r in DOMAIN["responses"][topic.response])
+
+
+@lru_cache(maxsize=None)
+def checking_steps() -> list[tuple[str, tuple[str, ...], list[str]]]:
+    """(conversation, expected texts, topics whose answer holds all of them) for every step of
+    tests/conversations/ that expects texts of at least one FAQ answer."""
+    answers = {t.id: answer_text(t) for t in faq.load_catalog().topics}
+    found = []
+    for conversation in conversations.load([PROJECT_ROOT / "tests" / "conversations"]):
+        for step in conversation.steps:
+            topics = [t for t, answer in answers.items() if step.contains and all(s in answer for s in step.contains)]
+            if topics:
+                found.append((conversation.id, step.contains, topics))
+    return found
+
+
+#: Topics whose conversation expects only texts that another answer holds as well, so the
+#: conversation would also pass with that other answer (tests/conversations/faq.yml should
+#: add a text of this answer alone).
+AMBIGUOUS_CONVERSATIONS = {"app_required", "letter_alternative", "credentials"}
+
+
+@pytest.mark.parametrize("topic", faq.load_catalog().topics, ids=lambda t: t.id)
+def test_every_topic_has_a_story(topic: faq.Topic):
+    assert topic.intent in story_intents(), f"no story in tests/test_stories.yml or data/stories.yml asks {topic.intent}"
+
+
+@pytest.mark.parametrize("topic", faq.load_catalog().topics, ids=lambda t: t.id)
+def test_every_topic_has_a_conversation_that_checks_its_answer(topic: faq.Topic):
+    steps = [(conv, texts, topics) for conv, texts, topics in checking_steps() if topic.id in topics]
+    assert steps, f"no conversation in tests/conversations/ expects texts of utter_faq/{topic.id}"
+    if topic.id not in AMBIGUOUS_CONVERSATIONS:
+        assert any(topics == [topic.id] for _, _, topics in steps), (
+            f"the conversations that check utter_faq/{topic.id} would pass with another answer too: {steps}")
+
+
+def test_the_list_of_ambiguous_conversations_is_current():
+    unique = {topics[0] for _, _, topics in checking_steps() if len(topics) == 1}
+    assert not AMBIGUOUS_CONVERSATIONS & unique, "these conversations now tell their topic apart: remove them"
 
 
 # ---------------------------------------------------------------- the rules

@@ -94,11 +94,15 @@ def test_expired_approval_is_not_transmitted(rest_url, engine):
     assert member(engine, "C314159266").email == "claudia.maier@example.de"
 
 
+NOW = int(time.time())
+
+
 @pytest.mark.parametrize("auth,expected", [
-    (jwt.encode({"sub": "C314159266", "exp": 4102444800}, "forged-secret-0123456789abcdefghijklmn", algorithm="HS256"),
-     "nicht bestätigen"),
-    (jwt.encode({"sub": "C314159266", "exp": 1000}, LIVE_TOKEN_SECRET, algorithm="HS256"), "Sitzung ist abgelaufen"),
-])
+    (jwt.encode({"sub": "C314159266", "aud": "online-filiale-chat", "iat": NOW, "exp": NOW + 600},
+                "forged-secret-0123456789abcdefghijklmn", algorithm="HS256"), "nicht bestätigen"),
+    (jwt.encode({"sub": "C314159266", "aud": "online-filiale-chat", "iat": NOW - 1200, "exp": NOW - 60},
+                LIVE_TOKEN_SECRET, algorithm="HS256"), "Sitzung ist abgelaufen"),
+], ids=["forged", "expired"])
 def test_forged_or_expired_token_creates_nothing(rest_url, engine, auth, expected):
     before = latest_request(engine, "C314159266")
     chat = Chat(rest_url, auth=auth)

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import replace
-from pathlib import Path
 
-import pytest
-
-from bot import conversations
-from bot.config import load_settings
 from bot.privacy import install_log_masking, mask_email, mask_iban, mask_insurance_number, mask_phone, mask_text
-from bot.servers import Assistant
-from tests.conftest import free_port
 
 
 def test_masks():
@@ -48,20 +39,4 @@ def test_every_log_record_is_masked_whoever_logs_it(caplog):
     assert "D******180" in logged and "C******266" in logged
 
 
-FLOWS = Path(__file__).parent / "conversations" / "tasks.yml"
-PERSONAL = ["A123456780", "D271828180", "C314159266", "E161803391", "anna.berger@example.de", "2345678"]
-
-
-@pytest.mark.live
-def test_a_whole_flow_at_debug_level_leaves_no_personal_data_in_the_logs(model_path, tmp_path):
-    settings = replace(load_settings(), rasa_port=free_port(), action_port=free_port(), model_path=model_path,
-                       database_url=f"sqlite:///{tmp_path / 'members.db'}")
-    suite = [c for c in conversations.load([FLOWS]) if "Anna" in c.name or "Dieter" in c.name]
-    assert len(suite) >= 3
-    with Assistant(settings, tmp_path / "logs", debug=True) as assistant:
-        outcomes = [conversations.run(c, assistant.rest_url) for c in suite]
-    assert all(o.passed for o in outcomes), "\n".join(o.report() for o in outcomes if not o.passed)
-    logs = "\n".join(p.read_text(errors="replace") for p in (tmp_path / "logs").glob("*.log"))
-    assert "D******180" in logs, "the debug logs should show the (masked) messages"
-    found = [value for value in PERSONAL if re.search(re.escape(value), logs)]
-    assert found == []
+# The live check (every typed value, both debug logs, the stored events) is in tests/test_live_security.py.

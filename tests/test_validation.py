@@ -6,8 +6,11 @@ import random
 import string
 
 import pytest
+import yaml
 
 from bot import validation as v
+from bot.config import PROJECT_ROOT
+from bot.services import changes
 
 DEMO_NUMBERS = ["A123456780", "B204816328", "C314159266", "D271828180", "E161803391"]
 
@@ -122,3 +125,160 @@ def test_values_are_not_skips(typed):
                                           ("lieber per Post", "letter"), ("weiß nicht", None), ("Video oder Brief?", None)])
 def test_ident_method(typed, method):
     assert v.parse_ident_method(typed) == method
+
+
+# ------------------------------------------------------------ data changes: the new values
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def domain_responses() -> set[str]:
+    return set(DOMAIN["responses"])
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [
+        ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000"),
+        ("de89370400440532013000", "DE89370400440532013000"),
+        (" DE89-3704-0044-0532-0130-00 ", "DE89370400440532013000"),
+        ("AT61 1904 3002 3457 3201", "AT611904300234573201"),
+        ("GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),
+    ],
+)
+def test_ibans_are_checked_and_compacted(typed, expected):
+    assert v.check_iban(typed) == v.Valid(expected)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "DE89370400440532013001",  # one digit off: the check digits catch it
+        "DE00370400440532013000",  # wrong check digits
+        "DE8937040044053201300",  # a digit short
+        "XX89370400440532013000",  # no such country
+        "",
+        "meine IBAN",
+    ],
+)
+def test_wrong_ibans_get_the_iban_hint(typed):
+    checked = v.check_iban(typed)
+    assert checked == v.Invalid("iban", "invalid")
+    assert checked.response in domain_responses()
+
+
+@pytest.mark.parametrize(
+    "typed,expected",
+    [("Bahnhofstraße", "Bahnhofstraße"), ("  Am   Weiher ", "Am Weiher"), ("Lerchenauer Straße", "Lerchenauer Straße"),
+     ("St.-Martin-Str.", "St.-Martin-Str."), ("An der B 12", "An der B 12")],
+)
+def test_streets_are_trimmed(typed, expected):
+    assert v.check_street(typed) == v.Valid(expected)
+
+
+@pytest.mark.parametrize("typed", ["", "B", "12", "Ö1", "x" * 101, "Straße<script>", "Weg; DROP TABLE", "{{street}}"])
+def test_malformed_streets(typed):
+    checked = v.check_street(typed)
+    assert checked == v.Invalid("street", "format")
+    assert checked.response in domain_responses()
+
+
+@pytest.mark.parametrize("typed,expected", [("12", "12"), ("12a", "12a"), ("12 A", "12a"), ("12-14", "12-14"),
+                                            ("3b-5c", "3b-5c"), ("1234", "1234")])
+def test_house_numbers_are_normalised(typed, expected):
+    assert v.check_house_number(typed) == v.Valid(expected)
+
+
+@pytest.mark.parametrize("typed", ["", "12345", "a12", "12ab", "12/14", "zwölf", "12-"])
+def test_malformed_house_numbers(typed):
+    checked = v.check_house_number(typed)
+    assert checked == v.Invalid("house_number", "format")
+    assert checked.response in domain_responses()
+
+
+@pytest.mark.parametrize("typed,expected", [("Dingolfing", "Dingolfing"), ("München", "München"),
+                                            ("Frankfurt am Main", "Frankfurt am Main"), ("Halle (Saale)", "Halle (Saale)"),
+                                            ("Neustadt a.d. Aisch", "Neustadt a.d. Aisch"), (" Bad  Tölz ", "Bad Tölz"),
+                                            ("Mülheim/Ruhr", "Mülheim/Ruhr")])
+def test_cities(typed, expected):
+    assert v.check_city(typed) == v.Valid(expected)
+
+
+@pytest.mark.parametrize("typed", ["", "M", "80809 München", "1Ort", "<b>", "x" * 101, "Köln; DROP"])
+def test_malformed_cities(typed):
+    checked = v.check_city(typed)
+    assert checked == v.Invalid("city", "format")
+    assert checked.response in domain_responses()
+
+
+def test_a_whole_new_address_is_checked_field_by_field():
+    typed = {"new_street": " Am  Weiher", "new_house_number": "12 B", "new_postcode": "84030", "new_city": "Ergolding"}
+    checked = {field: changes.CHECKS[field](value) for field, value in typed.items()}
+    assert {field: c.value for field, c in checked.items()} == {
+        "new_street": "Am Weiher", "new_house_number": "12b", "new_postcode": "84030", "new_city": "Ergolding"}
+    assert set(changes.FIELDS["address"]) == set(typed)
+    assert changes.CHECKS["new_postcode"]("8403") == v.Invalid("postcode", "format")
+
+
+# ------------------------------------------------------------ data changes: what to change, and yes or no
+CHANGE_WORDINGS = {
+    "address": [
+        "Ich möchte meine Hausnummer ändern", "Adresse ändern", "Ich bin umgezogen", "neue Straße eintragen",
+        "Meine Anschrift hat sich geändert", "Wohnort ändern", "Wir ziehen nächste Woche um", "neue adresse",
+        "Hausnr. korrigieren", "Meine Strasse ist falsch geschrieben", "Können Sie meine Meldeadresse aktualisieren?",
+    ],
+    "phone": [
+        "Ich möchte meine Telefonnummer ändern", "Neue Handynummer hinterlegen", "Ich habe eine neue Mobilnummer",
+        "Rufnummer ändern", "neue Festnetznummer", "Telefon-Nr. ändern", "handy nummer ist neu", "Bitte ändern Sie meine Telefonnummer",
+    ],
+    "email": [
+        "Ich möchte meine E-Mail-Adresse ändern", "E-Mail ändern", "Neue Mailadresse eintragen", "email ändern",
+        "Meine E-Mail Adresse hat sich geändert", "neue Mail", "Emailadresse aktualisieren",
+    ],
+    "iban": [
+        "Ich möchte meine Bankverbindung ändern", "Neue IBAN hinterlegen", "Ich habe ein neues Konto, bitte IBAN ändern",
+        "Kontodaten aktualisieren", "Kontonummer ändern", "neue Bankverbindung", "mein Girokonto hat sich geändert",
+        "iban ändern",
+    ],
+    None: [
+        "Versichertennummer ändern", "Ich möchte meine Versichertennummer ändern", "Meine Nummer ändern",
+        "Daten ändern", "Meine Kontaktdaten ändern", "Ich möchte mein Passwort ändern", "Mein Benutzerkonto",
+        "Ich wohne jetzt in Mailand", "", "Kundennummer ändern",
+    ],
+}
+
+
+@pytest.mark.parametrize("kind,typed", [(k, t) for k, texts in CHANGE_WORDINGS.items() for t in texts])
+def test_change_kind(kind, typed):
+    assert v.parse_change_kind(typed) == kind
+
+
+def test_every_change_kind_is_recognised_in_many_wordings():
+    assert all(len(texts) >= 6 for texts in CHANGE_WORDINGS.values())
+    assert set(CHANGE_WORDINGS) - {None} == set(changes.FIELDS)
+
+
+@pytest.mark.parametrize("title", ["Adresse", "E-Mail-Adresse", "Telefonnummer", "Bankverbindung"])
+def test_the_change_kind_buttons_are_understood(title):
+    assert changes.KIND_NAMES[v.parse_change_kind(title)] == title
+
+
+YES_NO = {
+    "yes": ["ja", "Ja!", "Ja, bitte.", "jo", "jep", "klar", "na klar", "gerne", "Ja gerne", "passt", "passt so",
+            "stimmt so", "Stimmt.", "genau", "richtig", "korrekt", "ok", "Okay", "Ja, übermitteln", "bestätigen",
+            "in Ordnung"],
+    "no": ["nein", "Nein.", "nö", "nee", "ne", "lieber nicht", "Nein, lieber nicht", "nein danke", "falsch",
+           "stimmt nicht", "passt nicht", "nicht übermitteln", "doch nicht", "bitte nicht"],
+    None: ["", "vielleicht", "weiß nicht", "ja nein", "ja, aber die Hausnummer stimmt nicht", "Musterstraße 5",
+           "was heißt das?", "später", "nein, doch ja"],
+}
+
+
+@pytest.mark.parametrize("answer,typed", [(a, t) for a, texts in YES_NO.items() for t in texts])
+def test_yes_no(answer, typed):
+    assert v.parse_yes_no(typed) == answer
+
+
+def test_the_confirmation_buttons_are_understood():
+    buttons = {b["title"]: b["payload"] for b in DOMAIN["responses"]["utter_ask_change_confirmed"][0]["buttons"]}
+    assert [v.parse_yes_no(payload) for payload in buttons.values()] == ["yes", "no"]
+    assert [v.parse_yes_no(title) for title in buttons] == ["yes", "no"]

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings, load_settings
-from bot.privacy import mask_text
+from bot.privacy import mask_email, mask_iban, mask_phone, mask_text
 from bot.services import audit
 from bot.services.letters import lock_member
 from bot.store.models import ApprovalRequest, ApprovalStatus, ChangeKind, Member
@@ -189,3 +189,54 @@ def listing(session: Session, now: Optional[datetime] = None) -> list[tuple[Appr
     for request, _ in rows:
         _expire_if_due(request, now)
     return [(request, mask_text(number)) for request, number in rows]
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """A pending request as the member's app shows it: what, masked new value, time left."""
+
+    public_id: str
+    kind: ChangeKind
+    masked_value: str
+    seconds_left: int
+
+
+def masked_value(kind: ChangeKind, encoded: str) -> str:
+    """The new value of a request, masked for display."""
+    value = json.loads(encoded)
+    if kind == ChangeKind.EMAIL:
+        return mask_email(value["email"])
+    if kind == ChangeKind.PHONE:
+        return mask_phone(value["phone"])
+    if kind == ChangeKind.IBAN:
+        return mask_iban(value["iban"])
+    return f"{value['street'][:2]}*** {value['house_number'][:1]}*, {value['postcode'][:2]}*** {value['city'][:1]}***"
+
+
+def pending_for_member(session: Session, insurance_number: str, now: Optional[datetime] = None) -> list[PendingView]:
+    """The member's pending requests, newest first (what the insurer's app lists)."""
+    now = now or datetime.utcnow()
+    member = member_by_number(session, insurance_number)
+    if member is None:
+        return []
+    requests = session.execute(
+        select(ApprovalRequest).where(ApprovalRequest.member_id == member.id, ApprovalRequest.status == ApprovalStatus.PENDING)
+        .order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())
+    ).scalars().all()
+    views = []
+    for request in requests:
+        _expire_if_due(request, now)
+        if request.status == ApprovalStatus.PENDING:
+            views.append(PendingView(request.public_id, request.kind, masked_value(request.kind, request.new_value),
+                                     max(0, int((request.expires_at - now).total_seconds()))))
+    return views
+
+
+def decide_as_member(session: Session, insurance_number: str, public_id: str, approve_it: bool,
+                     now: Optional[datetime] = None, actor: str = "app") -> RequestState:
+    """The app decides one of *its member's* requests; another member's id is unknown to it."""
+    member = member_by_number(session, insurance_number)
+    request = session.execute(select(ApprovalRequest).where(ApprovalRequest.public_id == public_id)).scalar_one_or_none()
+    if member is None or request is None or request.member_id != member.id:
+        raise DecisionError(f"no approval request {public_id}")
+    return (approve if approve_it else reject)(session, public_id, now=now, actor=actor)

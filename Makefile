@@ -12,17 +12,36 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup model run test bench shell lock clean
+.PHONY: help setup browser model run test bench shell lock clean
 
 help:
-	@echo "make run    set up, train if needed, start the assistant (REST + socket.io on :5005, actions on :5055)"
+	@echo "make run    set up, train if needed, start the assistant (website with the chat widget on :8000, REST + socket.io on :5005, actions on :5055)"
 	@echo "make test   set up, train if needed, run every test"
 	@echo "make shell  chat in the terminal"
 	@echo "make bench  measure latency, throughput, load and training time; writes the README table"
 	@echo "make lock   re-pin requirements.lock after changing requirements.txt"
 	@echo "make clean  remove the virtual environment, models and logs"
 
-setup: $(SETUP_STAMP)
+NODE_STAMP := node_modules/.setup-done
+CHROMIUM := /usr/bin/chromium
+
+setup: $(SETUP_STAMP) $(NODE_STAMP)
+
+# The widget's browser dependencies (socket.io client; axe-core for the accessibility test),
+# exactly as package-lock.json pins them. Served by the web process, never from a CDN.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ (Debian: apt-get install nodejs npm)"; exit 1; }
+	@echo "Installing the widget's npm packages (npm ci) ..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests ..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null; else sudo apt-get install -y -q chromium >/dev/null; fi || \
+	  { echo "Could not install chromium: run 'apt-get install -y chromium'"; exit 1; }; \
+	fi
 
 $(SETUP_STAMP): requirements.txt requirements.lock scripts/find-python.sh
 	@python=$$(scripts/find-python.sh) || exit 1; \
@@ -34,13 +53,13 @@ $(SETUP_STAMP): requirements.txt requirements.lock scripts/find-python.sh
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c requirements.lock
 	@touch $@
 
-model: $(SETUP_STAMP)
+model: $(SETUP_STAMP) $(NODE_STAMP)
 	@scripts/train-if-changed.sh
 
 run: model
 	@$(PY) -m bot serve
 
-test: model
+test: model browser
 	@$(PY) -m pytest
 
 shell: model
@@ -59,4 +78,4 @@ lock:
 	@echo "requirements.lock updated"
 
 clean:
-	rm -rf $(VENV) .rasa .logs var models/*.tar.gz models/*.sha256 models/train.log
+	rm -rf $(VENV) node_modules .rasa .logs var models/*.tar.gz models/*.sha256 models/train.log

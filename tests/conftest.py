@@ -129,3 +129,81 @@ def engine(store_url: str):
     from bot.store import get_engine
 
     return get_engine()
+
+
+# --- browser tests (Playwright from pytest-playwright, driving Debian's Chromium) -------------
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium: pip's playwright never downloads a browser here."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": ["--no-sandbox"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "locale": "de-DE", "viewport": {"width": 1280, "height": 800}}
+
+
+class OffsiteRequests:
+    """Aborts every request that would leave the machine and remembers it."""
+
+    def __init__(self) -> None:
+        self.attempted: list[str] = []
+
+    def __call__(self, route) -> None:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(route.request.url).hostname or ""
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.attempted.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture
+def offsite(context) -> Iterator[OffsiteRequests]:
+    """Every browser test: nothing may load from outside 127.0.0.1 (and the test fails if something tried)."""
+    guard = OffsiteRequests()
+    context.route("**/*", guard)
+    yield guard
+    assert guard.attempted == [], f"requests that tried to leave the machine: {guard.attempted}"
+
+
+@pytest.fixture(scope="module")
+def website(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """Rasa, the action server and the web process (demo mode, own store) for a module of browser tests."""
+    base = tmp_path_factory.mktemp("website")
+    settings = replace(
+        load_settings(), rasa_port=free_port(), action_port=free_port(), web_port=free_port(), model_path=model_path,
+        database_url=f"sqlite:///{base / 'members.db'}", member_token_secret=LIVE_TOKEN_SECRET,
+        approval_window_seconds=120,
+    )
+    with Assistant(settings, base / "logs", with_web=True, extra_env=LIVE_LIMITS) as running:
+        yield running
+
+
+def run_in_thread(coroutine_function: Callable[[], Any]) -> Any:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API keeps a loop running in the main thread."""
+    import asyncio
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(coroutine_function())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

@@ -68,8 +68,12 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "demo": settings.demo_mode})
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     routes = [
         Route("/", home),
+        Route("/favicon.ico", no_icon),
         Route("/chat/widget.js", widget),
         Route("/healthz", health),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

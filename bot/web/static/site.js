@@ -43,10 +43,10 @@
         button.addEventListener("click", function () {
           api("/demo/app/requests/" + encodeURIComponent(request.id) + "/" + pair[0], { method: "POST" })
             .then(function (result) {
-              $("app-empty").textContent = result.status === "applied" ? "Freigegeben." : "Abgelehnt.";
+              $("app-result").textContent = result.status === "applied" ? "Freigegeben." : "Abgelehnt.";
               refresh();
             })
-            .catch(function (error) { $("app-empty").textContent = error.message; refresh(); });
+            .catch(function (error) { $("app-result").textContent = error.message; refresh(); });
         });
         actions.appendChild(button);
       });

@@ -84,7 +84,7 @@
       var group = el("div", { "class": "ofc-buttons", role: "group", "aria-label": "Antwortvorschläge" });
       message.buttons.forEach(function (button) {
         var choice = el("button", { type: "button", "class": "ofc-choice" }, button.title);
-        choice.addEventListener("click", function () { send(button.title, button.payload); });
+        choice.addEventListener("click", function () { send(button.title, button.payload); ui.input.focus(); });
         group.appendChild(choice);
       });
       item.appendChild(group);
@@ -100,7 +100,7 @@
     ui.log.scrollTop = ui.log.scrollHeight;
   }
 
-  function add(message) {
+  function add(message, quiet) {
     var previous = ui.log.lastElementChild;
     if (previous) {
       var oldButtons = previous.querySelector(".ofc-buttons");
@@ -109,7 +109,7 @@
     state.messages.push(message);
     ui.log.appendChild(renderMessage(message, true));
     ui.log.scrollTop = ui.log.scrollHeight;
-    if (message.from !== "user" && !state.open) {
+    if (message.from !== "user" && !state.open && !quiet) {
       state.unread += 1;
       updateUnread();
     }
@@ -131,7 +131,7 @@
 
   function welcome() {
     if (!state.messages.length && CONFIG.welcome) {
-      add({ from: "bot", text: CONFIG.welcome, at: Date.now() });
+      add({ from: "bot", text: CONFIG.welcome, at: Date.now() }, true);
     }
   }
 
@@ -183,6 +183,7 @@
     updateUnread();
     save();
     ui.panel.hidden = false;
+    ui.root.classList.add("ofc-open");
     ui.launcher.setAttribute("aria-expanded", "true");
     ui.log.scrollTop = ui.log.scrollHeight;
     ui.input.focus();
@@ -192,6 +193,7 @@
     state.open = false;
     save();
     ui.panel.hidden = true;
+    ui.root.classList.remove("ofc-open");
     ui.launcher.setAttribute("aria-expanded", "false");
     ui.launcher.focus();
   }
@@ -209,6 +211,7 @@
 
   function build() {
     var root = el("div", { "class": "ofc-root" });
+    ui.root = root;
     ui.launcher = el("button", { type: "button", "class": "ofc-launcher", "aria-expanded": "false",
       "aria-controls": "ofc-panel", "aria-haspopup": "dialog" });
     ui.launcher.appendChild(el("span", { "class": "ofc-launcher-text", "aria-hidden": "true" }, "Chat"));
@@ -250,8 +253,8 @@
     ui.launcher.addEventListener("click", function () { if (ui.panel.hidden) { openPanel(); } else { closePanel(); } });
     close.addEventListener("click", closePanel);
     end.addEventListener("click", endChat);
-    ui.panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); closePanel(); }
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !ui.panel.hidden) { event.preventDefault(); closePanel(); }
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();

@@ -117,6 +117,50 @@ def long_conversation(url: str, questions: list[str], length: int = 60) -> float
     return statistics.median(tail)
 
 
+def socketio_run(server: str, origin: str, clients: int, per_client: int, questions: list[str]) -> dict[str, float]:
+    """``clients`` widget-like socket.io clients, each sending ``per_client`` messages one after the other.
+
+    Measures from emitting ``user_uttered`` to the first ``bot_uttered`` of the answer
+    (the time a member waits for the reply to start appearing).
+    """
+    import asyncio
+
+    import socketio
+
+    async def client(index: int, latencies: list[float]) -> None:
+        sio = socketio.AsyncClient(reconnection=False)
+        answered: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        sio.on("bot_uttered", lambda data: answered.put_nowait(time.perf_counter()))
+        sio.on("bot_done", lambda data: answered.put_nowait(None))
+        sio.on("session_confirm", lambda data: confirmed.put_nowait(data))
+        await sio.connect(server, socketio_path="/socket.io", transports=["websocket"], headers={"Origin": origin})
+        try:
+            await sio.emit("session_request", {"session_id": None})
+            await asyncio.wait_for(confirmed.get(), 30)
+            for n in range(per_client):
+                began = time.perf_counter()
+                await sio.emit("user_uttered", {"message": questions[(index * 7 + n) % len(questions)]})
+                first = await asyncio.wait_for(answered.get(), 60)
+                if first is None:
+                    raise RuntimeError("no bot_uttered before bot_done")
+                latencies.append((first - began) * 1000)
+                while await asyncio.wait_for(answered.get(), 60) is not None:  # the rest of the answer
+                    pass
+        finally:
+            await sio.disconnect()
+
+    async def run() -> tuple[list[float], float]:
+        latencies: list[float] = []
+        began = time.perf_counter()
+        await asyncio.gather(*(client(i, latencies) for i in range(clients)))
+        return latencies, time.perf_counter() - began
+
+    latencies, elapsed = asyncio.run(run())
+    return {"messages": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+            "throughput": len(latencies) / elapsed}
+
+
 def training_seconds() -> float:
     """A full training (``--force``: no cached components) into a scratch folder."""
     settings = load_settings()
@@ -167,6 +211,7 @@ def identification_timing(rounds: int = 300) -> dict[str, float]:
 def render(
     results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None,
     ident: dict[str, float] | None = None, long_ms: float | None = None,
+    sockets: dict[int, dict[str, float]] | None = None,
 ) -> str:
     today = dt.date.today().isoformat()
     lines = [
@@ -183,6 +228,13 @@ def render(
         lines.append(
             f"| {senders} | {r['messages']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['throughput']:.1f} |"
         )
+    if sockets:
+        lines += ["", "socket.io (the widget's channel): from `user_uttered` sent to the first `bot_uttered` received, "
+                  "each client sending its next message when the answer is complete:", "",
+                  "| concurrent clients | messages | p50 ms | p95 ms | throughput msg/s |",
+                  "| ---: | ---: | ---: | ---: | ---: |"]
+        for clients, r in sorted(sockets.items()):
+            lines.append(f"| {clients} | {r['messages']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['throughput']:.1f} |")
     lines += ["", f"- Start until the REST channel answers (model load, both servers): {start_s:.1f} s"]
     if long_ms is not None:
         lines.append(
@@ -229,12 +281,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as logs:
         settings = replace(load_settings(), rasa_port=free_port(), action_port=free_port(),
                            database_url=f"sqlite:///{logs}/members.db")
-        with Assistant(settings, Path(logs)) as assistant:
+        with Assistant(settings, Path(logs), extra_env={"IDENT_MAX_PER_SOURCE_PER_HOUR": "100000"}) as assistant:
             print(f"servers ready in {assistant.start_seconds:.1f} s", flush=True)
             load_run(assistant.rest_url, 1, 20, questions)  # warm-up
             for senders in (1, 8):
                 results[senders] = load_run(assistant.rest_url, senders, max(1, args.messages // senders), questions)
                 print(f"{senders} sender(s): {results[senders]}", flush=True)
+            sockets: dict[int, dict[str, float]] = {}
+            for clients in (1, 8):
+                sockets[clients] = socketio_run(settings.rasa_url, settings.allowed_origins[0], clients,
+                                                max(1, args.messages // 2 // clients), questions)
+                print(f"socket.io, {clients} client(s): {sockets[clients]}", flush=True)
             start_s = assistant.start_seconds
             long_ms = long_conversation(assistant.rest_url, questions)
             print(f"messages 51-60 of one conversation: p50 {long_ms:.0f} ms", flush=True)
@@ -242,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"identification: {ident}", flush=True)
     acc = accuracy()
     train_s = None if args.no_training else training_seconds()
-    block = render(results, start_s, train_s, acc, ident, long_ms)
+    block = render(results, start_s, train_s, acc, ident, long_ms, sockets)
     print(block)
     if not args.no_readme:
         write_readme(block)

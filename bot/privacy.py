@@ -115,7 +115,7 @@ def mask_event_dict(_logger: Any, _method: str, event_dict: dict) -> dict:
 
 
 def install_structlog_masking() -> bool:
-    """Put :func:`mask_event_dict` first in structlog's processors (Rasa configures structlog at start).
+    """Put :func:`mask_event_dict` into structlog's processors before any renderer (Rasa configures structlog at start).
 
     The list is changed in place, so loggers that were already used and cached
     their configuration mask too. Returns whether structlog is there.
@@ -126,7 +126,10 @@ def install_structlog_masking() -> bool:
         return False
     processors = structlog.get_config()["processors"]
     if mask_event_dict not in processors:
-        processors.insert(0, mask_event_dict)
+        # after the level filter (events below the level cost nothing), before any renderer
+        level_filter = structlog.stdlib.filter_by_level
+        position = processors.index(level_filter) + 1 if level_filter in processors else 0
+        processors.insert(position, mask_event_dict)
     return True
 
 

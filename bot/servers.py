@@ -85,7 +85,7 @@ def endpoints_file(settings: Settings, directory: Path, tracker_store: Optional[
 
 
 #: Command-line flags of both servers for each LOG_LEVEL.
-_LEVEL_FLAGS = {"debug": ["--debug"], "info": ["--verbose"], "warning": ["--quiet"], "error": ["--quiet"]}
+_LEVEL_FLAGS = {"debug": ["--debug"], "info": [], "warning": ["--quiet"], "error": ["--quiet"]}
 
 
 def level_flags(settings: Settings, debug: bool = False) -> list[str]:

@@ -1,4 +1,4 @@
-"""Guided tasks: registration, access-letter resend, new password by letter, 2FA activation.
+"""Guided tasks: registration, access-letter resend, new password by letter, 2FA activation, PIN reset.
 
 Each task is a form (domain.yml) that asks Versichertennummer and PLZ, then
 its own extra questions; the validators below check what the member typed
@@ -157,6 +157,11 @@ class ValidateTwofaForm(IdentifyingFormValidator):
         return "validate_twofa_form"
 
 
+class ValidatePinResetForm(IdentifyingFormValidator):
+    def name(self) -> Text:
+        return "validate_pin_reset_form"
+
+
 class SubmitAction(Action, ABC):
     """Ends a task: says the result (or why it stopped) and clears the identifying slots."""
 
@@ -219,6 +224,14 @@ class ActionSubmitTwofa(SubmitAction):
 
     def result(self, member_id: int, tracker: Tracker) -> Reply:
         return chat.activation_advice(member_id)
+
+
+class ActionSubmitPinReset(SubmitAction):
+    def name(self) -> Text:
+        return "action_submit_pin_reset"
+
+    def result(self, member_id: int, tracker: Tracker) -> Reply:
+        return chat.pin_reset_guide(member_id)
 
 
 class ActionCancelTask(Action):

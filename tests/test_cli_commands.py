@@ -53,7 +53,7 @@ def bot(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Bot:
 
 @pytest.fixture
 def seeded(store_url: str, bot: Bot) -> str:
-    assert bot("seed-demo") == (0, "5 demo members added\n", "")
+    assert bot("seed-demo") == (0, "6 demo members added\n", "")
     return store_url
 
 
@@ -93,14 +93,14 @@ def test_migrate_builds_the_schema_from_nothing_and_is_idempotent(store_url: str
 
 # ---------------------------------------------------------------- seed-demo
 def test_seed_demo_adds_the_five_demo_members_once(store_url: str, bot: Bot):
-    assert bot("seed-demo") == (0, "5 demo members added\n", "")
+    assert bot("seed-demo") == (0, "6 demo members added\n", "")
     assert bot("seed-demo") == (0, "0 demo members added\n", "")
-    assert members() == 5
+    assert members() == 6
     assert member("C314159266").email == CLAUDIA["email"]
 
 
 def test_seed_demo_if_empty_leaves_a_store_with_members_alone(store_url: str, bot: Bot):
-    assert bot("seed-demo", "--if-empty") == (0, "5 demo members added\n", "")
+    assert bot("seed-demo", "--if-empty") == (0, "6 demo members added\n", "")
     with session_scope() as session:
         session.execute(delete(Member).where(Member.insurance_number == "A123456780"))
     assert bot("seed-demo", "--if-empty") == (0, "store is not empty: no demo members added\n", "")

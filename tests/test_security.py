@@ -383,7 +383,7 @@ def test_postgresql_needs_a_member_hash_key_and_is_never_seeded(store_url, monke
     settings = replace(load_settings(), database_url=store_url, member_hash_key="")
     if store_url.startswith("sqlite"):
         assert settings.demo_mode and not problems(settings)
-        assert prepare_store(settings) == 5
+        assert prepare_store(settings) == 6
         return
     assert not settings.demo_mode
     assert any("MEMBER_HASH_KEY" in p for p in problems(settings))

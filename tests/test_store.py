@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 29, 12, 0, 0)
 @pytest.fixture
 def seeded(engine):
     with session_scope(engine) as session:
-        assert seed_demo(session, NOW) == 5
+        assert seed_demo(session, NOW) == 6
     return engine
 
 
@@ -54,7 +54,7 @@ def test_demo_seed_is_complete_and_idempotent(seeded):
     with session_scope(seeded) as session:
         members = {m.insurance_number: m for m in session.execute(select(Member)).scalars()}
         assert seed_demo(session, NOW) == 0
-    assert set(members) == {"A123456780", "B204816328", "C314159266", "D271828180", "E161803391"}
+    assert set(members) == {"A123456780", "B204816328", "C314159266", "D271828180", "E161803391", "F141421359"}
     assert members["A123456780"].state == RegistrationState.UNREGISTERED
     assert members["B204816328"].state == RegistrationState.LETTER_SENT
     assert members["B204816328"].registered_at == NOW - timedelta(days=10)
@@ -249,3 +249,29 @@ def test_cli_show_is_masked_and_export_marks_letters_once(seeded):
     assert len(rows) == 2 and ",resend,D271828180,Dieter Schmid,01067" in rows[1]
     assert len(second.getvalue().strip().splitlines()) == 1
     assert count(seeded, LetterOrder, LetterOrder.status == LetterStatus.ORDERED) == 0
+
+
+@pytest.mark.parametrize("number,route,last_day", [
+    ("F141421359", twofa.PinResetRoute.QR_CODE, (NOW - timedelta(days=20) + timedelta(days=60)).date()),
+    ("C314159266", twofa.PinResetRoute.HEALTH_CARD, None),
+    ("D271828180", twofa.PinResetRoute.NO_DEVICE, None),
+    ("A123456780", twofa.PinResetRoute.NOT_REGISTERED, None),
+])
+def test_pin_reset_advice_follows_the_activation_rule_and_is_audited_only(seeded, number, route, last_day):
+    mid = member_id(seeded, number)
+    with session_scope(seeded) as session:
+        before = session.get(Member, mid)
+        snapshot = (before.state, before.twofa_device_at, before.registered_at)
+        advice = twofa.pin_reset_advice(session, mid, now=NOW)
+    assert (advice.route, advice.last_valid_day) == (route, last_day)
+    with session_scope(seeded) as session:
+        after = session.get(Member, mid)
+        assert (after.state, after.twofa_device_at, after.registered_at) == snapshot  # nothing changes in the store
+        [event] = session.execute(select(AuditEvent).where(AuditEvent.action == "pin_reset_guided")).scalars().all()
+    assert event.member_id == mid and event.detail == route.value and number not in event.detail
+
+
+def test_pin_reset_after_sixty_days_needs_the_health_card(seeded):
+    with session_scope(seeded) as session:
+        advice = twofa.pin_reset_advice(session, member_id(seeded, "F141421359"), now=NOW + timedelta(days=41))
+    assert advice.route == twofa.PinResetRoute.HEALTH_CARD

@@ -97,7 +97,7 @@ def test_identification_then_resend_then_slots_cleared(store):
     assert cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
     again, messages = submit(tasks.ActionSubmitResend(), state)
     assert messages[0]["response"] == "utter_resend_on_its_way"
-    assert letters(store) == 3 + 1  # the seed's registration letters and one resend
+    assert letters(store) == 4 + 1  # the seed's registration letters and one resend
 
 
 def test_the_lockout_ends_the_form(store):

@@ -142,6 +142,20 @@ def activation_advice(member_id: int) -> Reply:
     return Reply("utter_not_registered_yet")
 
 
+def pin_reset_guide(member_id: int) -> Reply:
+    """The member's personal steps to a new Freigabe-PIN."""
+    with session_scope() as session:
+        advice = twofa.pin_reset_advice(session, member_id)
+    route = twofa.PinResetRoute
+    if advice.route == route.QR_CODE:
+        return Reply("utter_pin_reset_qr_code", {"last_valid_day": f"{advice.last_valid_day:%d.%m.%Y}"})
+    if advice.route == route.HEALTH_CARD:
+        return Reply("utter_pin_reset_health_card")
+    if advice.route == route.NO_DEVICE:
+        return Reply("utter_pin_reset_no_device")
+    return Reply("utter_not_registered_yet")
+
+
 def status_reply(status: Status) -> Optional[Reply]:
     """The reply for a task that ended at identification (``None``: it was said already)."""
     return {

@@ -13,7 +13,7 @@ from bot.store.models import LetterKind, LetterOrder, LetterStatus, Member, Regi
 
 
 def demo_members(now: datetime) -> list[tuple[Member, list[LetterOrder]]]:
-    """The five demo members and their letters, relative to ``now``."""
+    """The six demo members and their letters, relative to ``now``."""
     days = lambda n: now - timedelta(days=n)  # noqa: E731
     letter = lambda kind, n: LetterOrder(kind=kind, status=LetterStatus.EXPORTED, reference=new_reference(days(n)),  # noqa: E731
                                          created_at=days(n), exported_at=days(n))
@@ -41,6 +41,11 @@ def demo_members(now: datetime) -> list[tuple[Member, list[LetterOrder]]]:
                 state=RegistrationState.ACTIVE, registration_method=RegistrationMethod.LETTER,
                 registered_at=days(404), activated_at=days(400), created_at=days(3000)),
          [letter(LetterKind.REGISTRATION, 404)]),
+        (Member(insurance_number="F141421359", postcode="84028", name="Frank Lehner",
+                street="Altstadt", house_number="85", city="Landshut",
+                state=RegistrationState.ACTIVE, registration_method=RegistrationMethod.LETTER,
+                registered_at=days(20), activated_at=days(18), twofa_device_at=days(18), created_at=days(800)),
+         [letter(LetterKind.REGISTRATION, 20)]),
     ]
 
 

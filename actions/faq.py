@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import faq
+from bot.services import gaps
+from bot.store import session_scope
+
+logger = logging.getLogger(__name__)
 
 CLARIFY_RESPONSE = "utter_clarify"
 NOT_SURE_RESPONSE = "utter_not_sure"
@@ -25,6 +32,17 @@ def last_bot_response(tracker: Tracker) -> Optional[str]:
         elif event.get("event") == "bot" and seen_user:
             return (event.get("metadata") or {}).get("utter_action")
     return None
+
+
+def remember_gap(question: str, outcome: str) -> None:
+    """Keep an unanswered question (masked) for the knowledge-gap report; never fails the reply."""
+    if not question.strip() or faq.load_catalog().by_title(question) is not None:
+        return
+    try:
+        with session_scope() as session:
+            gaps.record(session, question, outcome)
+    except SQLAlchemyError:
+        logger.exception("could not record an unanswered question")
 
 
 class ActionRouteQuestion(Action):
@@ -51,6 +69,7 @@ class ActionRouteQuestion(Action):
             after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
         )
         titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
+        remember_gap(message.get("text") or "", "clarify" if titles else "hotline")
         if not titles:
             dispatcher.utter_message(response=NOT_SURE_RESPONSE)
             return [SlotSet("route", "not_sure")]

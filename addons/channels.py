@@ -40,6 +40,14 @@ SOCKET_REFUSAL = "Ihre Nachricht konnte ich nicht lesen: {reason} Bitte laden Si
 # Refuse to start with settings that cannot be used (a short token secret, say).
 checked_settings()
 
+#: The widget channel's socket.io server in this process (for messages pushed by the console).
+_LIVE_SOCKET_SERVER: Optional[AsyncServer] = None
+
+
+def live_socket_server() -> Optional[AsyncServer]:
+    """The socket.io server of this process, once the widget channel is set up."""
+    return _LIVE_SOCKET_SERVER
+
 
 class CountingOutput(OutputChannel):
     """Passes every bot message on to ``inner`` and counts them."""
@@ -54,6 +62,22 @@ class CountingOutput(OutputChannel):
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
+
+
+async def _handed_over(conversation_id: str) -> bool:
+    """Whether an agent holds (or is about to take) this conversation: then silence is right."""
+    from bot.services import handover
+    from bot.store import session_scope
+
+    def check() -> bool:
+        with session_scope() as session:
+            return handover.open_ticket(session, conversation_id) is not None
+
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, check)
+    except Exception:  # noqa: BLE001 - the store is down: apologise as for any silence
+        logger.exception("could not check for a hand-over")
+        return False
 
 
 def guarded(on_new_message: MessageHandler) -> MessageHandler:
@@ -79,6 +103,8 @@ def guarded(on_new_message: MessageHandler) -> MessageHandler:
         except Exception:  # noqa: BLE001 - the member gets an apology, the log the details
             logger.exception("Handling a message failed")
         if output.sent == 0:
+            if await _handed_over(message.sender_id):
+                return  # the conversation is paused for an agent, who answers
             logger.error("No reply was produced for a message; sending the apology")
             await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_REPLY)
 
@@ -189,6 +215,8 @@ class MemberSocketIOInput(SocketIOInput):
                           max_http_buffer_size=settings.max_body_bytes)
         webhook = SocketBlueprint(sio, self.socketio_path, f"member_socketio_{id(self)}", __name__)
         self.sio = sio
+        global _LIVE_SOCKET_SERVER
+        _LIVE_SOCKET_SERVER = sio
         namespace = self.namespace
 
         @webhook.route("/", methods=["GET"])

@@ -9,14 +9,14 @@ from typing import Optional, TextIO
 
 from sqlalchemy import select
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import sessions, validation
 from bot.privacy import mask_email, mask_insurance_number, mask_phone
-from bot.services import approvals, identification, letters
-from bot.store import Member, session_scope
+from bot.services import agents, approvals, gaps, identification, letters
+from bot.store import AuditEvent, Member, session_scope
 from bot.store.migrate import migrate
-from bot.store.models import LetterOrder
+from bot.store.models import AgentRole, LetterOrder
 from bot.store.seed import is_empty, seed_demo
 
 
@@ -159,6 +159,73 @@ def cmd_approvals_reject(args: argparse.Namespace, out: Optional[TextIO] = None)
     return _decide(args, approvals.reject, out)
 
 
+def cmd_agents_add(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    """Create an agent account; the password comes from standard input (never from the command line)."""
+    out = out or sys.stdout
+    if not args.password_stdin:
+        print("error: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = (args.stdin or sys.stdin).readline().rstrip("\r\n")
+    try:
+        migrate()
+        with session_scope() as session:
+            agent = agents.add_agent(session, args.name, password, AgentRole(args.role))
+            print(f"agent {agent.username} added ({agent.role.value})", file=out)
+    except agents.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_agents_list(_: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
+    with session_scope() as session:
+        rows = agents.list_agents(session)
+        for agent in rows:
+            print(f"{agent.username:<24} {agent.role.value:<6} {'active' if agent.active else 'disabled'}", file=out)
+        print(f"{len(rows)} agents", file=out)
+    return 0
+
+
+def cmd_agents_disable(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    out = out or sys.stdout
+    try:
+        with session_scope() as session:
+            agents.disable_agent(session, args.name)
+    except agents.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"agent {args.name} disabled; open sessions ended", file=out)
+    return 0
+
+
+def cmd_audit_list(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    """The audit trail, newest first (details are stored masked)."""
+    out = out or sys.stdout
+    since = datetime.utcnow() - timedelta(days=args.since)
+    with session_scope() as session:
+        query = select(AuditEvent).where(AuditEvent.created_at >= since)
+        if args.agent:
+            query = query.where(AuditEvent.actor == f"agent:{args.agent}")
+        events = session.execute(query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())).scalars().all()
+        for event in events:
+            print(f"{event.created_at:%Y-%m-%d %H:%M:%S}  {event.actor:<20} {event.action:<32} {event.detail}", file=out)
+        print(f"{len(events)} events", file=out)
+    return 0
+
+
+def cmd_report_unanswered(args: argparse.Namespace, out: Optional[TextIO] = None) -> int:
+    """Questions that ended in "Meinten Sie ...?", the hotline or "Passt nicht", grouped (masked)."""
+    out = out or sys.stdout
+    with session_scope() as session:
+        rows = gaps.report(session, args.days)
+    for row in rows:
+        outcomes = ", ".join(f"{name}: {count}" for name, count in row["outcomes"].items())
+        print(f"{row['count']:>4}  {row['question']}  ({outcomes})", file=out)
+    print(f"{len(rows)} questions in the last {args.days} days", file=out)
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register the store commands on ``python -m bot``'s parser."""
     commands.add_parser("migrate", help="bring the member store to the newest schema").set_defaults(func=cmd_migrate)
@@ -184,6 +251,28 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     token.add_argument("--minutes", type=int, default=60, help="validity (default 60, at most MEMBER_TOKEN_MAX_AGE_SECONDS)")
     token.add_argument("--conversation", help="bind the token to this conversation id (claim sid)")
     token.set_defaults(func=cmd_token)
+    agent = commands.add_parser("agents", help="hotline agent accounts for the assist console")
+    agent_commands = agent.add_subparsers(dest="agents_command", required=True)
+    add = agent_commands.add_parser("add", help="create an account (password on standard input)")
+    add.add_argument("name", help="user name")
+    add.add_argument("--role", choices=[r.value for r in AgentRole], default="agent")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_agents_add, stdin=None)
+    agent_commands.add_parser("list", help="all accounts").set_defaults(func=cmd_agents_list)
+    disable = agent_commands.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("name")
+    disable.set_defaults(func=cmd_agents_disable)
+    audit_parser = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    audit_list = audit_commands.add_parser("list", help="events, newest first (masked)")
+    audit_list.add_argument("--agent", help="only this agent's events")
+    audit_list.add_argument("--since", type=int, default=7, help="days back (default 7)")
+    audit_list.set_defaults(func=cmd_audit_list)
+    report = commands.add_parser("report", help="reports for the content team")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    unanswered = report_commands.add_parser("unanswered", help="knowledge gaps: unanswered questions, grouped")
+    unanswered.add_argument("--days", type=int, default=7)
+    unanswered.set_defaults(func=cmd_report_unanswered)
     approval = commands.add_parser("approvals", help="the app side of 2FA approvals, for demos and tests")
     approval_commands = approval.add_subparsers(dest="approvals_command", required=True)
     approval_commands.add_parser("list", help="all approval requests, masked").set_defaults(func=cmd_approvals_list)

@@ -114,6 +114,14 @@ class Settings:
     widget_allowed_origins: tuple[str, ...]
     #: Hours a widget's resume ticket stays valid.
     widget_ticket_hours: int
+    #: A console session ends after this many idle minutes (and after 8 hours in any case).
+    agent_session_idle_minutes: int
+    #: When agents take over chats, e.g. "Mon-Fri 08:00-18:00" (Europe/Berlin).
+    service_hours: str
+    #: A hand-over nobody takes within this many minutes gets the member the hotline.
+    handover_wait_minutes: int
+    #: Shared secret between the web process and Rasa's internal assist routes (empty: a per-install one in var/).
+    assist_token: str
 
     @property
     def web_url(self) -> str:
@@ -183,6 +191,10 @@ def load_settings() -> Settings:
         widget_allowed_origins=tuple(o.strip().rstrip("/") for o in os.environ.get("WIDGET_ALLOWED_ORIGINS", "").split(",")
                                      if o.strip()),
         widget_ticket_hours=_int("WIDGET_TICKET_HOURS", 12),
+        agent_session_idle_minutes=_int("AGENT_SESSION_IDLE_MINUTES", 30),
+        service_hours=_str("SERVICE_HOURS", "Mon-Fri 08:00-18:00"),
+        handover_wait_minutes=_int("HANDOVER_WAIT_MINUTES", 5),
+        assist_token=_str("ASSIST_TOKEN", ""),
     )
 
 

@@ -125,11 +125,9 @@ DEMO_SECRET_FILE = PROJECT_ROOT / "var" / "member-token.secret"
 
 def demo_secret(path: Path = DEMO_SECRET_FILE) -> str:
     """Demo mode's token secret: random per install, kept in ``var/`` (never a constant in the code)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    from bot.local_secrets import per_install
+
+    return per_install(path.name, path.parent)
 
 
 def _conversation_key(conversation_id: str) -> str:

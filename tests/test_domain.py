@@ -23,7 +23,7 @@ def test_hotline_slot_holds_the_configured_number_once():
 
 #: Values the task actions pass with a response (dispatcher.utter_message(response=..., reference=...)).
 ACTION_VARIABLES = {"reference", "ordered_on", "last_valid_day", "since", "window", "time_left", "kind_name", "lock_hours",
-                    "wait", "hold_days"}
+                    "wait", "hold_days", "service_hours"}
 
 
 def test_responses_use_only_known_placeholders():

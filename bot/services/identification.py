@@ -163,7 +163,8 @@ def identify(session: Session, insurance_number: str, postcode: str, conversatio
     return Identification(Outcome.OK, member.id)
 
 
-def unlock(session: Session, insurance_number: str, actor: str = "cli", now: Optional[datetime] = None) -> int:
+def unlock(session: Session, insurance_number: str, actor: str = "cli", now: Optional[datetime] = None,
+           reason: str = "") -> int:
     """Lift the lock of a number: its failed attempts no longer count. Returns how many were cleared."""
     now = now or datetime.utcnow()
     result = session.execute(
@@ -173,6 +174,7 @@ def unlock(session: Session, insurance_number: str, actor: str = "cli", now: Opt
                IdentificationAttempt.cleared_at.is_(None))
         .values(cleared_at=now)
     )
-    audit.record(session, actor, "identification_unlocked", detail=mask_insurance_number(insurance_number), now=now)
+    detail = mask_insurance_number(insurance_number) + (f"; reason: {reason.strip()[:200]}" if reason.strip() else "")
+    audit.record(session, actor, "identification_unlocked", detail=detail, now=now)
     return int(result.rowcount or 0)
 

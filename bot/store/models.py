@@ -202,3 +202,104 @@ class AuditEvent(Base):
     action = Column(String(100), nullable=False)
     member_id = Column(Integer, ForeignKey("members.id"))
     detail = Column(Text, nullable=False, default="")
+
+
+class AgentRole(str, enum.Enum):
+    AGENT = "agent"
+    #: Also lifts identification locks and reads the knowledge gaps.
+    LEAD = "lead"
+
+
+class Agent(Base):
+    """A hotline agent's account for the assist console (argon2 password hash, never the password)."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(_enum(AgentRole, "agent_role"), nullable=False, default=AgentRole.AGENT)
+    active = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False)
+
+
+class AgentSession(Base):
+    """A server-side console session; the cookie holds a random value whose SHA-256 is ``token_hash``."""
+
+    __tablename__ = "agent_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime, nullable=False)
+    ended_at = Column(DateTime)
+
+
+class AgentLoginAttempt(Base):
+    """A console login, counted under keyed hashes of the user name and the source for the growing delay."""
+
+    __tablename__ = "agent_login_attempts"
+
+    id = Column(Integer, primary_key=True)
+    username_key = Column(String(64), nullable=False)
+    source_key = Column(String(64), nullable=False)
+    succeeded = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (
+        Index("ix_agent_login_user_created", "username_key", "created_at"),
+        Index("ix_agent_login_source_created", "source_key", "created_at"),
+    )
+
+
+class SuggestionFeedback(Base):
+    """An agent's "Passt" / "Passt nicht" on a suggested FAQ topic (the question is stored masked)."""
+
+    __tablename__ = "suggestion_feedback"
+
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    question = Column(Text, nullable=False)
+    topic = Column(String(64), nullable=False)
+    fits = Column(Integer, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
+class UnansweredQuestion(Base):
+    """A member question that ended in "Meinten Sie ...?" or the hotline (masked): the knowledge gaps."""
+
+    __tablename__ = "unanswered_questions"
+
+    id = Column(Integer, primary_key=True)
+    question = Column(Text, nullable=False)
+    outcome = Column(String(20), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_unanswered_created", "created_at"),)
+
+
+class HandoverStatus(str, enum.Enum):
+    WAITING = "waiting"
+    TAKEN = "taken"
+    CLOSED = "closed"
+    #: Nobody took it in time: the member got the hotline.
+    EXPIRED = "expired"
+
+
+class HandoverTicket(Base):
+    """A member asked for a person: the conversation is paused until an agent ends the hand-over."""
+
+    __tablename__ = "handover_tickets"
+
+    id = Column(Integer, primary_key=True)
+    public_id = Column(String(32), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False)
+    status = Column(_enum(HandoverStatus, "handover_status"), nullable=False, default=HandoverStatus.WAITING)
+    agent_id = Column(Integer, ForeignKey("agents.id"))
+    created_at = Column(DateTime, nullable=False)
+    taken_at = Column(DateTime)
+    closed_at = Column(DateTime)
+
+    __table_args__ = (Index("ix_handover_status_created", "status", "created_at"),)

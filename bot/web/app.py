@@ -7,23 +7,28 @@ welcome text comes from ``domain.yml``'s ``utter_greet``) and ``widget.js``.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import AsyncIterator, Optional
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.config import HOTLINE, PROJECT_ROOT, Settings, load_settings
-from bot.web import demo
+from bot.web import agent, demo
 from bot.web.security import SecurityHeaders
 
+logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SOCKET_IO_CLIENT = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
@@ -47,6 +52,32 @@ def widget_script(server: str) -> str:
         f"window.OnlineFilialeChatConfig = {json.dumps(config, ensure_ascii=False)};",
         (HERE / "static" / "widget.js").read_text(encoding="utf-8"),
     ])
+
+
+#: How often the web process looks for hand-overs nobody took in time.
+HANDOVER_CHECK_SECONDS = 10
+
+
+def _lifespan(settings: Settings):
+    """Runs the hand-over timeout check in the background while the app serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async def expire_loop() -> None:
+            while True:
+                await asyncio.sleep(HANDOVER_CHECK_SECONDS)
+                try:
+                    await run_in_threadpool(agent.expire_handovers, settings)
+                except Exception:  # noqa: BLE001 - logged; the next round tries again
+                    logger.exception("hand-over timeout check failed")
+
+        task = asyncio.create_task(expire_loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    return lifespan
 
 
 def create_app(settings: Optional[Settings] = None) -> Starlette:
@@ -80,6 +111,8 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     ]
     if settings.demo_mode:
         routes.append(Mount("/demo", routes=demo.routes(settings)))
-    app = Starlette(routes=routes)
+    routes.append(Route("/agent", lambda request: RedirectResponse("/agent/", status_code=307)))
+    routes.append(Mount("/agent", routes=agent.routes(settings, templates)))
+    app = Starlette(routes=routes, lifespan=_lifespan(settings))
     app.add_middleware(SecurityHeaders, settings=settings)
     return app

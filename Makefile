@@ -12,11 +12,11 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup browser model run test bench shell lock clean
+.PHONY: help setup browser model run test test-random bench shell lock clean
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (website with the chat widget on :8000, REST + socket.io on :5005, actions on :5055)"
-	@echo "make test   set up, train if needed, run every test"
+	@echo "make test   set up, train if needed, run every test (make test-random: in random order)"
 	@echo "make shell  chat in the terminal"
 	@echo "make bench  measure latency, throughput, load and training time; writes the README table"
 	@echo "make lock   re-pin requirements.lock after changing requirements.txt"
@@ -61,6 +61,9 @@ run: model
 
 test: model browser
 	@$(PY) -m pytest
+
+test-random: model browser
+	@$(PY) -m pytest --random-order
 
 shell: model
 	@$(PY) -m bot shell

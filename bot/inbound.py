@@ -10,10 +10,15 @@ the client's address (the source identification attempts are counted under).
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Any, Mapping, Optional, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import sessions
 from bot.services.identification import source_key
+
+logger = logging.getLogger(__name__)
 
 #: Keys a client may put into ``metadata``, with the longest accepted value.
 CLIENT_METADATA = {sessions.TOKEN_KEY: sessions.MAX_TOKEN_CHARS}
@@ -73,5 +78,9 @@ def internal_metadata(client_metadata: Optional[Mapping[str, Any]], conversation
     metadata = {sessions.SOURCE_KEY: source_key(address)}
     token = (client_metadata or {}).get(sessions.TOKEN_KEY)
     if token:
-        metadata.update(sessions.open_session(token, conversation_id))
+        try:
+            metadata.update(sessions.open_session(token, conversation_id))
+        except SQLAlchemyError:
+            logger.exception("member store unavailable: the session could not be kept")
+            metadata[sessions.SESSION_PROBLEM_KEY] = sessions.SessionProblem.UNAVAILABLE.value
     return metadata

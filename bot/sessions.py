@@ -49,6 +49,7 @@ class SessionProblem(str, enum.Enum):
     MISSING = "missing"
     INVALID = "invalid"  # forged, malformed, wrong algorithm, audience, conversation or claims
     EXPIRED = "expired"
+    UNAVAILABLE = "unavailable"  # the store could not be reached to keep the session
 
 
 @dataclass(frozen=True)

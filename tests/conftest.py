@@ -13,6 +13,28 @@ import pytest
 from bot.config import load_settings
 from bot.servers import Assistant
 
+import asyncio as _asyncio
+
+_asyncio_run = _asyncio.run
+
+
+def _run_anywhere(main, *, debug=None):
+    """``asyncio.run`` that also works while Playwright's sync API keeps a loop running in this thread.
+
+    The browser tests start Playwright once per session; any test that runs after
+    them and uses ``asyncio.run`` (socket.io clients, rasa_sdk actions) would fail
+    with "cannot be called from a running event loop", so the order of the tests
+    would matter. In that case the coroutine runs in a thread of its own.
+    """
+    try:
+        _asyncio.get_running_loop()
+    except RuntimeError:
+        return _asyncio_run(main, debug=debug)
+    return run_in_thread(lambda: main)
+
+
+_asyncio.run = _run_anywhere
+
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -20,8 +42,9 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 #: The live servers accept session tokens signed with this secret ...
 LIVE_TOKEN_SECRET = "live-test-secret-0123456789abcdefghijklmnop"
-#: ... and give members this many seconds to approve a change (short: the expiry is tested).
-LIVE_APPROVAL_WINDOW_SECONDS = 8
+#: ... and give members this many seconds to approve a change (long enough for several turns on a
+#: loaded machine; tests/test_live_approvals.py tests the expiry by moving the deadline in the store).
+LIVE_APPROVAL_WINDOW_SECONDS = 300
 #: Every live test talks from 127.0.0.1: the shared servers allow that one source many identifications
 #: (tests/test_live_security.py checks the real limits on servers of its own).
 LIVE_LIMITS = {"IDENT_MAX_PER_SOURCE_PER_HOUR": "100000", "IDENT_MAX_GLOBAL_PER_MINUTE": "100000",

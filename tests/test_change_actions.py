@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import jwt
@@ -193,3 +194,30 @@ def test_approval_requests_per_member_and_hour_are_limited(store):
         said.append(messages[0]["response"])
     assert said == ["utter_approval_requested"] * 5 + ["utter_approval_rate_limited"]
     assert len(requests(store)) == 5
+
+
+def test_the_database_down_during_a_data_change_gets_an_apology_and_stores_nothing(store, monkeypatch):
+    from bot.store import reset_engine
+
+    auth = token()
+    real = os.environ["DATABASE_URL"]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    reset_engine()
+    # the channel cannot keep the session ...
+    metadata = channel_metadata(auth)
+    assert metadata.get("session_problem") == "unavailable"
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, None, metadata=metadata)
+    assert [m["response"] for m in messages] == ["utter_store_unavailable"]
+    monkeypatch.setenv("DATABASE_URL", real)
+    reset_engine()
+    # ... and with a session kept before the outage, the submit itself fails cleanly
+    kept = channel_metadata(auth)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    reset_engine()
+    _, messages = run(actions.ActionSubmitChange(), {"change_kind": "email", "new_email": "c@example.de",
+                                                     "change_confirmed": "yes"}, None, metadata=kept)
+    assert [m["response"] for m in messages] == ["utter_store_unavailable"]
+    monkeypatch.setenv("DATABASE_URL", real)
+    reset_engine()
+    assert requests(store) == []

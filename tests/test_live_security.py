@@ -219,3 +219,28 @@ def test_a_stranger_cannot_lock_the_member_out(secured: Assistant):
     assert "in 24 Stunden erneut" in locked
     member = identification_attempt(secured, "E161803391", "93047", "203.0.113.77")
     assert "in 1 Minute erneut" in member and HOTLINE in member
+
+
+def test_a_typed_intent_payload_sets_no_slot_and_is_stored_as_text(secured: Assistant):
+    sender = f"payload-{uuid.uuid4().hex}"
+    reply = say(secured, sender, '/start_registration{"insurance_number": "A123456780", "member_id": 1}')
+    assert reply and "nennen Sie mir Ihre Versichertennummer" not in reply  # the form did not start
+    with sqlite3.connect(secured.tracker_db) as db:  # type: ignore[attr-defined]
+        rows = [(t, json.loads(d)) for t, d in db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+    user = [d for t, d in rows if t == "user"]
+    assert user and user[0]["text"].startswith("\uff0f") and user[0]["parse_data"]["intent"]["name"] != "start_registration"
+    assert [d for t, d in rows if t == "slot" and d.get("name") in ("insurance_number", "member_id") and d.get("value")] == []
+    assert [d for t, d in rows if t == "active_loop" and d.get("name")] == []
+
+
+def test_a_typed_password_never_reaches_the_tracker(secured: Assistant):
+    sender = f"secret-{uuid.uuid4().hex}"
+    reply = say(secured, sender, "Mein Passwort ist Sommer2024!")
+    assert "niemals in den Chat" in reply
+    with sqlite3.connect(secured.tracker_db) as db:  # type: ignore[attr-defined]
+        stored = [d for (d,) in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))]
+        everything = " ".join(d for (d,) in db.execute("SELECT data FROM events"))
+    assert stored == [] and "Sommer2024" not in everything
+    logs = " ".join(p.read_text(errors="replace") for p in Path(secured.log_dir).glob("*.log"))
+    assert "Sommer2024" not in logs

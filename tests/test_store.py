@@ -134,9 +134,21 @@ def test_resend_is_ordered_once_while_a_letter_is_on_its_way(seeded):
 
 
 def test_a_registration_letter_on_its_way_counts_too(seeded):
-    # Bernd's registration letter went out 10 days ago; with a 7-day window a resend is allowed.
-    assert resend(seeded, "B204816328").outcome == OrderOutcome.ORDERED
-    assert resend(seeded, "B204816328", NOW + timedelta(days=1)).outcome == OrderOutcome.ALREADY_ON_ITS_WAY
+    # Bernd's registration letter went out 10 days ago; with a 7-day window a resend is allowed ...
+    assert resend(seeded, "B204816328", NOW - timedelta(days=1)).outcome == OrderOutcome.ORDERED
+    # ... but three days after it, only the registration letter itself blocks a resend (no resend exists yet).
+    mid = member_id(seeded, "B204816328")
+    with session_scope(seeded) as session:
+        registration_letter = session.execute(select(LetterOrder).where(
+            LetterOrder.member_id == mid, LetterOrder.kind == LetterKind.REGISTRATION)).scalar_one()
+        resends = session.execute(select(LetterOrder).where(
+            LetterOrder.member_id == mid, LetterOrder.kind == LetterKind.RESEND)).scalars().all()
+        for order in resends:
+            session.delete(order)
+        registration_letter.created_at = NOW - timedelta(days=3)
+        reference = registration_letter.reference
+    refused = resend(seeded, "B204816328")
+    assert (refused.outcome, refused.reference) == (OrderOutcome.ALREADY_ON_ITS_WAY, reference)
 
 
 def test_at_most_three_resends_in_ninety_days(seeded):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 
@@ -181,3 +182,39 @@ def test_every_response_the_tasks_use_is_in_the_domain():
     used |= {f"utter_{p}_{o}" for p in ("resend", "password_letter") for o in ("ordered", "on_its_way")}
     used = {u for u in used if not u.endswith("_") and u != "utter_action"}
     assert used - set(DOMAIN["responses"]) == set()
+
+
+def test_the_database_going_down_before_the_last_step_writes_nothing(store, monkeypatch):
+    from bot.store import reset_engine
+
+    slots, _ = validate(tasks.ValidateResendForm(), "resend_form",
+                        {"requested_slot": "postcode", "insurance_number": "D271828180"}, "01067")
+    assert slots["ident_status"] == "identified"
+    before = letters(store)
+    real = os.environ["DATABASE_URL"]  # to come back to
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    reset_engine()
+    cleared, messages = submit(tasks.ActionSubmitResend(), {"insurance_number": "D271828180", **slots})
+    assert [m["response"] for m in messages] == ["utter_store_unavailable"]
+    assert cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
+    monkeypatch.setenv("DATABASE_URL", real)
+    reset_engine()
+    assert letters(store) == before
+
+
+def test_the_resend_limit_sends_the_member_to_the_hotline(store):
+    from datetime import datetime, timedelta
+
+    from bot.services import letters as letter_service
+    from bot.store import Member
+
+    with session_scope(store) as session:
+        member_id = session.execute(select(Member.id).where(Member.insurance_number == "E161803391")).scalar_one()
+    start = datetime.utcnow() - timedelta(days=40)
+    for n in range(3):  # three resends, each after the last one's 7 days on the way
+        with session_scope(store) as session:
+            assert letter_service.order_resend(session, member_id, now=start + timedelta(days=10 * n)).reference
+    slots = {"ident_status": "identified", "member_id": member_id}
+    _, messages = submit(tasks.ActionSubmitResend(), slots)
+    assert [m["response"] for m in messages] == ["utter_resend_limit"]
+    assert "{hotline}" in DOMAIN["responses"]["utter_resend_limit"][0]["text"]

@@ -43,6 +43,8 @@ def session_problem_reply(session: sessions.MemberSession) -> Optional[Reply]:
     """Why a data change cannot go on in this session, or ``None`` if it can."""
     if session.ok:
         return None
+    if session.problem == sessions.SessionProblem.UNAVAILABLE:
+        return Reply("utter_store_unavailable")
     return Reply(f"utter_session_{session.problem.value}")
 
 

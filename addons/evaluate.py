@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import sys
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,15 +166,19 @@ def model_parser(model_path: Path) -> Callable[[str], dict[str, Any]]:
     logging.getLogger("rasa").setLevel(logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(str(model_path))
+    # The parses run on a loop of their own in a thread of its own, so that a loop already running in
+    # the caller's thread (Playwright's sync API in the test session) does not matter.
     loop = asyncio.new_event_loop()
-    return lambda text: loop.run_until_complete(agent.parse_message(text))
+    threading.Thread(target=loop.run_forever, daemon=True, name="nlu-parser").start()
+    return lambda text: asyncio.run_coroutine_threadsafe(agent.parse_message(text), loop).result()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m addons.evaluate", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON only")
+    parser.add_argument("--set", type=Path, default=HOLDOUT, help="the held-out file (default tests/nlu_holdout.yml)")
     args = parser.parse_args(argv)
-    report = evaluate(model_parser(load_settings().model_path))
+    report = evaluate(model_parser(load_settings().model_path), args.set)
     print(json.dumps(report.summary()) if args.json else report.text())
     return 0
 

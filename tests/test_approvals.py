@@ -22,11 +22,15 @@ NOW = datetime(2026, 11, 29, 12, 0, 0)
 ADDRESS = {"street": "Neue Straße", "house_number": "7a", "postcode": "84028", "city": "Landshut"}
 
 
+class Ago(int):
+    """A time claim given as seconds relative to the moment the token is made (negative: in the past)."""
+
+
 def claims(**changes) -> dict:
-    """Valid token claims relative to the machine's clock, with ``changes`` (None drops a claim)."""
+    """Valid token claims relative to the machine's clock, with ``changes`` (None drops a claim, Ago is relative)."""
     now = int(datetime.now(timezone.utc).timestamp())
     base = {"sub": "C314159266", "aud": "online-filiale-chat", "iat": now - 60, "exp": now + 600}
-    base.update(changes)
+    base.update({k: now + v if isinstance(v, Ago) else v for k, v in changes.items()})
     return {k: v for k, v in base.items() if v is not None}
 
 
@@ -55,10 +59,10 @@ def test_a_handmade_token_with_every_claim_verifies():
     ({"sub": "C314159267"}, "invalid"),
     ({"sub": None}, "invalid"),
     # exp - iat over MEMBER_TOKEN_MAX_AGE_SECONDS (3600 by default)
-    ({"iat": int(datetime.now(timezone.utc).timestamp()) - 10, "exp": int(datetime.now(timezone.utc).timestamp()) + 3600}, "invalid"),
+    ({"iat": Ago(-10), "exp": Ago(3600)}, "invalid"),
     # issued in the future, beyond the 30 s leeway
-    ({"iat": int(datetime.now(timezone.utc).timestamp()) + 120}, "invalid"),
-    ({"iat": int(datetime.now(timezone.utc).timestamp()) - 1200, "exp": int(datetime.now(timezone.utc).timestamp()) - 60}, "expired"),
+    ({"iat": Ago(120)}, "invalid"),
+    ({"iat": Ago(-1200), "exp": Ago(-60)}, "expired"),
 ], ids=["no-exp", "no-iat", "no-aud", "wrong-aud", "bad-check-digit", "no-sub", "too-long-lived", "future-iat", "expired"])
 def test_bad_tokens(changes, problem):
     assert sessions.verify(token(**changes), SECRET).problem == sessions.SessionProblem(problem)

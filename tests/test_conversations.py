@@ -13,7 +13,8 @@ import pytest
 
 from bot import conversations
 from bot.config import PROJECT_ROOT
-from tests.conftest import LIVE_TOKEN_SECRET
+from bot.servers import Assistant
+from tests.conftest import LIVE_TOKEN_SECRET, reset_store
 
 
 def suite() -> list[conversations.Conversation]:
@@ -24,7 +25,8 @@ def suite() -> list[conversations.Conversation]:
 
 @pytest.mark.live
 @pytest.mark.parametrize("conversation", suite(), ids=lambda c: c.id)
-def test_conversation(conversation: conversations.Conversation, rest_url: str):
+def test_conversation(conversation: conversations.Conversation, rest_url: str, assistant: Assistant):
+    reset_store(assistant.settings.database_url)  # each conversation starts from the demo members, in any order
     outcome = conversations.run(conversation, rest_url, token_secret=LIVE_TOKEN_SECRET)
     assert outcome.passed, outcome.report()
 

@@ -25,7 +25,7 @@ import socketio
 from bot import conversations, validation
 from bot.config import HOTLINE, load_settings
 from bot.servers import Assistant
-from tests.conftest import LIVE_TOKEN_SECRET, free_port
+from tests.conftest import LIVE_TOKEN_SECRET, free_port, reset_store
 
 pytestmark = pytest.mark.live
 
@@ -81,6 +81,7 @@ def personal_values(texts: list[str]) -> set[str]:
 
 
 def test_every_typed_value_is_masked_in_both_debug_logs_and_absent_from_stored_events(secured: Assistant):
+    reset_store(secured.settings.database_url)  # the scripts expect the demo members as seeded
     suite = [c for c in conversations.load([SCRIPTS / "tasks.yml", SCRIPTS / "changes.yml"])
              if not any(word in c.name.lower() for word in ("sperre", "lock", "gesperrt"))]
     outcomes = [conversations.run(c, secured.rest_url, token_secret=LIVE_TOKEN_SECRET) for c in suite]
@@ -200,6 +201,7 @@ def valid_numbers(count: int) -> list[str]:
 
 
 def test_one_address_with_new_sender_ids_is_refused_after_twenty_identifications(secured: Assistant):
+    reset_store(secured.settings.database_url)
     source = "198.51.100.7"
     replies = [identification_attempt(secured, number, "99999", source) for number in valid_numbers(20)]
     assert all("nicht identifizieren" in r for r in replies)
@@ -212,6 +214,7 @@ def test_one_address_with_new_sender_ids_is_refused_after_twenty_identifications
 
 
 def test_a_stranger_cannot_lock_the_member_out(secured: Assistant):
+    reset_store(secured.settings.database_url)
     stranger = "198.51.100.66"
     for _ in range(3):
         assert "nicht identifizieren" in identification_attempt(secured, "E161803391", "11111", stranger)

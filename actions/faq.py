@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import faq
+from bot import faq, followups
 from bot.services import gaps
 from bot.store import session_scope
 
@@ -61,18 +61,49 @@ class ActionRouteQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        return route(dispatcher, tracker)
+
+
+class ActionFollowUp(Action):
+    """Runs for ``follow_up`` (a short message that points back, see bot/followups.py).
+
+    Answered in the context of the bot's last response when bot/followups.yml
+    knows the pair; otherwise like any question: the confident topic, or
+    "Meinten Sie ...?".
+    """
+
+    def name(self) -> Text:
+        return "action_follow_up"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message
-        catalog = faq.load_catalog()
-        clarification = faq.clarify(
-            faq.candidates_from_parse(message),
-            faq.faq_intent_confidence(message),
-            after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
-        )
-        titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
-        remember_gap(message.get("text") or "", "clarify" if titles else "hotline")
-        if not titles:
-            dispatcher.utter_message(response=NOT_SURE_RESPONSE)
-            return [SlotSet("route", "not_sure")]
-        buttons = [{"title": title, "payload": title} for title in [*titles, catalog.none_of_these]]
-        dispatcher.utter_message(response=CLARIFY_RESPONSE, buttons=buttons)
-        return [SlotSet("route", "clarify")]
+        answer = followups.resolve(message.get("text") or "", last_bot_response(tracker))
+        if answer is None:
+            candidates = faq.candidates_from_parse(message)
+            if faq.is_confident(candidates):
+                answer = faq.load_catalog().get(candidates[0].topic).response
+        if answer is not None:
+            dispatcher.utter_message(response=answer)
+            return []
+        return route(dispatcher, tracker)
+
+
+def route(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Say "Meinten Sie ...?" with the best topics, or the hotline; set the slot ``route``."""
+    message = tracker.latest_message
+    catalog = faq.load_catalog()
+    clarification = faq.clarify(
+        faq.candidates_from_parse(message),
+        faq.faq_intent_confidence(message),
+        after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
+    )
+    titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
+    remember_gap(message.get("text") or "", "clarify" if titles else "hotline")
+    if not titles:
+        dispatcher.utter_message(response=NOT_SURE_RESPONSE)
+        return [SlotSet("route", "not_sure")]
+    buttons = [{"title": title, "payload": title} for title in [*titles, catalog.none_of_these]]
+    dispatcher.utter_message(response=CLARIFY_RESPONSE, buttons=buttons)
+    return [SlotSet("route", "clarify")]

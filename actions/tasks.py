@@ -13,19 +13,21 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import validation
+from bot import repair
 from bot.services import chat
 from bot.services.chat import Reply, Status
+from bot.store.models import LetterKind
 
 logger = logging.getLogger(__name__)
 
-#: Slots that identify a member: cleared whenever a task ends.
-IDENTIFYING_SLOTS = ("insurance_number", "postcode", "email", "phone", "ident_method", "member_id", "ident_status")
+#: Slots that identify a member or hold a task's progress: cleared whenever a task ends.
+IDENTIFYING_SLOTS = ("insurance_number", "postcode", "email", "phone", "ident_method", "member_id", "ident_status",
+                     "letter_confirmed", "ident_retry_number", "ident_retry", "next_task")
 SKIPPED = "skipped"
 
 
@@ -59,10 +61,27 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     return True
 
 
+def decide(slot: Text, tracker: Tracker, form: Text) -> repair.Decision:
+    """The member's latest message, read as an answer to ``slot`` (bot.repair)."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    ranking = {str(e.get("name")): float(e.get("confidence") or 0.0) for e in message.get("intent_ranking") or []}
+    return repair.interpret(slot, message.get("text") or "", intent.get("name") or "",
+                            float(intent.get("confidence") or 0.0), form, tracker.get_slot("ident_retry_number"),
+                            ranking)
+
+
 class IdentifyingFormValidator(FormValidationAction, ABC):
-    """Versichertennummer and PLZ, then identification; subclasses name the form."""
+    """Versichertennummer and PLZ, then identification; subclasses name the form.
+
+    Every slot goes through :func:`bot.repair.interpret`: answers with extra
+    words, a corrected PLZ only, leaving, switching to another task, questions
+    and other messages in between.
+    """
 
     for_registration = False
+    #: The letter this task orders; it is ordered only after the member confirmed it (slot letter_confirmed).
+    letter_kind: Optional[LetterKind] = None
 
     @abstractmethod
     def name(self) -> Text:
@@ -72,82 +91,112 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         if tracker.get_slot("ident_status") in {s.value for s in chat.FINAL_STATUSES}:
             return []
+        if "letter_confirmed" in domain_slots and not self.asks_confirmation(tracker):
+            return [slot for slot in domain_slots if slot != "letter_confirmed"]
         return domain_slots
 
-    def _invalid(self, dispatcher: CollectingDispatcher, tracker: Tracker, checked: validation.Invalid) -> None:
-        if not answered_faq_instead(dispatcher, tracker):
-            dispatcher.utter_message(response=checked.response)
-
-    def validate_insurance_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Dict[Text, Any]:
-        checked = validation.check_insurance_number(str(value or ""))
-        if not checked.ok:
-            self._invalid(dispatcher, tracker, checked)
-            return {"insurance_number": None}
-        return {"insurance_number": checked.value}
-
-    def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> Dict[Text, Any]:
-        checked = validation.check_postcode(str(value or ""))
-        if not checked.ok:
-            self._invalid(dispatcher, tracker, checked)
-            return {"postcode": None}
-        number = tracker.get_slot("insurance_number")
-        if not number:
-            return {"postcode": checked.value}
+    def asks_confirmation(self, tracker: Tracker) -> bool:
+        """A letter would be ordered: ask first. Not when it would be refused anyway (the member hears why)."""
+        member_id = tracker.get_slot("member_id")
+        if tracker.get_slot("ident_status") != Status.IDENTIFIED.value or member_id is None or self.letter_kind is None:
+            return False
         try:
-            step = chat.identify(number, checked.value, tracker.sender_id, for_registration=self.for_registration,
+            return chat.letter_refusal(int(member_id), self.letter_kind) is None
+        except SQLAlchemyError:
+            logger.exception("member store unavailable before a letter confirmation")
+            return True  # ask; the order itself then reports the outage
+
+    def carry_out(self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """Do what the member's message means for ``slot``."""
+        decision = decide(slot, tracker, self.form_name())
+        if decision.action == repair.FILL:
+            values: Dict[Text, Any] = dict(decision.values)
+            if slot in ("insurance_number", "postcode"):
+                number = values.get("insurance_number") or tracker.get_slot("insurance_number")
+                if number and values.get("postcode"):
+                    return self.identify(number, values["postcode"], dispatcher, tracker)
+            return values
+        if decision.action == repair.SKIP:
+            return {slot: SKIPPED}
+        if decision.action in (repair.YES, repair.NO):
+            return {slot: decision.action == repair.YES}
+        if decision.action == repair.LEAVE:
+            return {slot: None, "ident_status": Status.LEFT.value}
+        if decision.action == repair.SWITCH:
+            return {slot: None, "ident_status": Status.SWITCHED.value, "next_task": decision.form}
+        if decision.action == repair.FAQ:
+            if not answered_faq_instead(dispatcher, tracker):
+                dispatcher.utter_message(response="utter_task_unclear")
+                return {slot: None}
+        else:
+            dispatcher.utter_message(response=decision.response)
+        if decision.resume:
+            dispatcher.utter_message(response="utter_task_resume")
+        return {slot: None}
+
+    def identify(self, number: str, postcode: str, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> Dict[Text, Any]:
+        try:
+            step = chat.identify(number, postcode, tracker.sender_id, for_registration=self.for_registration,
                                  source=latest_metadata(tracker).get(chat.SOURCE_KEY))
         except SQLAlchemyError:
             logger.exception("member store unavailable during identification")
-            return {"postcode": checked.value, "ident_status": Status.UNAVAILABLE.value}
+            return {"insurance_number": number, "postcode": postcode, "ident_status": Status.UNAVAILABLE.value}
         if step.status is None:
+            # The same reply for an unknown number and a wrong PLZ; the number is kept so that a
+            # corrected PLZ alone is enough for the next try.
             dispatcher.utter_message(response="utter_ident_mismatch")
-            return {"insurance_number": None, "postcode": None}
+            return {"insurance_number": None, "postcode": None, "ident_retry_number": number, "ident_retry": True}
         say(dispatcher, step.reply)
-        return {"postcode": checked.value, "member_id": step.member_id, "ident_status": step.status.value}
+        return {"insurance_number": number, "postcode": postcode, "member_id": step.member_id,
+                "ident_status": step.status.value, "ident_retry_number": None, "ident_retry": None}
+
+    def validate_insurance_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        return self.carry_out("insurance_number", dispatcher, tracker)
+
+    def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Dict[Text, Any]:
+        return self.carry_out("postcode", dispatcher, tracker)
+
+    def validate_letter_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        return self.carry_out("letter_confirmed", dispatcher, tracker)
 
 
 class ValidateRegistrationForm(IdentifyingFormValidator):
     for_registration = True
+    letter_kind = LetterKind.REGISTRATION
 
     def name(self) -> Text:
         return "validate_registration_form"
 
+    def asks_confirmation(self, tracker: Tracker) -> bool:
+        return tracker.get_slot("ident_method") == "letter"
+
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
-        if validation.is_skip(str(value or "")):
-            return {"email": SKIPPED}
-        checked = validation.check_email(str(value or ""))
-        if not checked.ok:
-            self._invalid(dispatcher, tracker, checked)
-            return {"email": None}
-        return {"email": checked.value}
+        return self.carry_out("email", dispatcher, tracker)
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
-        if validation.is_skip(str(value or "")):
-            return {"phone": SKIPPED}
-        checked = validation.check_phone(str(value or ""))
-        if not checked.ok:
-            self._invalid(dispatcher, tracker, checked)
-            return {"phone": None}
-        return {"phone": checked.value}
+        return self.carry_out("phone", dispatcher, tracker)
 
     def validate_ident_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-        method = validation.parse_ident_method(str(value or ""))
-        if method is None and not answered_faq_instead(dispatcher, tracker):
-            dispatcher.utter_message(response="utter_invalid_ident_method")
-        return {"ident_method": method}
+        return self.carry_out("ident_method", dispatcher, tracker)
 
 
 class ValidateResendForm(IdentifyingFormValidator):
+    letter_kind = LetterKind.RESEND
+
     def name(self) -> Text:
         return "validate_resend_form"
 
 
 class ValidatePasswordLetterForm(IdentifyingFormValidator):
+    letter_kind = LetterKind.NEW_PASSWORD
+
     def name(self) -> Text:
         return "validate_password_letter_form"
 
@@ -186,6 +235,9 @@ class SubmitAction(Action, ABC):
             logger.exception("member store unavailable in %s", self.name())
             reply = chat.status_reply(Status.UNAVAILABLE)
         say(dispatcher, reply)
+        next_task = tracker.get_slot("next_task")
+        if status == Status.SWITCHED.value and next_task in repair.TASK_FORMS.values():
+            return [*cleared(), FollowupAction(next_task)]
         return cleared()
 
 
@@ -198,6 +250,8 @@ class ActionSubmitRegistration(SubmitAction):
         return "action_submit_registration"
 
     def result(self, member_id: int, tracker: Tracker) -> Reply:
+        if tracker.get_slot("ident_method") == "letter" and tracker.get_slot("letter_confirmed") is not True:
+            return Reply("utter_letter_not_ordered")
         return chat.finish_registration(member_id, tracker.get_slot("ident_method"),
                                         _optional(tracker.get_slot("email")), _optional(tracker.get_slot("phone")))
 
@@ -207,6 +261,8 @@ class ActionSubmitResend(SubmitAction):
         return "action_submit_resend"
 
     def result(self, member_id: int, tracker: Tracker) -> Reply:
+        if tracker.get_slot("letter_confirmed") is not True:  # not confirmed: nothing is ordered
+            return chat.letter_refusal(member_id, LetterKind.RESEND) or Reply("utter_letter_not_ordered")
         return chat.resend_letter(member_id)
 
 
@@ -215,6 +271,8 @@ class ActionSubmitPasswordLetter(SubmitAction):
         return "action_submit_password_letter"
 
     def result(self, member_id: int, tracker: Tracker) -> Reply:
+        if tracker.get_slot("letter_confirmed") is not True:  # not confirmed: nothing is ordered
+            return chat.letter_refusal(member_id, LetterKind.NEW_PASSWORD) or Reply("utter_letter_not_ordered")
         return chat.new_password_letter(member_id)
 
 

@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import sessions, tickets
+from bot import sessions, splitting, tickets
 from bot.config import checked_settings, load_settings
 from bot.guard import UNAVAILABLE_REPLY, Verdict, screen
 from bot.inbound import BODY_TOO_LARGE, client_address, internal_metadata, metadata_problem
@@ -90,18 +90,22 @@ def guarded(on_new_message: MessageHandler) -> MessageHandler:
             await message.output_channel.send_text_message(message.sender_id, screened.reply)
             return
         output = CountingOutput(message.output_channel)
-        forwarded = UserMessage(
-            screened.text,
-            output,
-            message.sender_id,
-            input_channel=message.input_channel,
-            message_id=message.message_id,
-            metadata=message.metadata,
-        )
-        try:
-            await on_new_message(forwarded)
-        except Exception:  # noqa: BLE001 - the member gets an apology, the log the details
-            logger.exception("Handling a message failed")
+        parts = splitting.questions(screened.text)  # several questions: one after the other
+        for number, part in enumerate(parts):
+            forwarded = UserMessage(
+                part,
+                output,
+                message.sender_id,
+                input_channel=message.input_channel,
+                message_id=message.message_id if number == 0 or not message.message_id
+                else f"{message.message_id}-{number}",
+                metadata=message.metadata,
+            )
+            try:
+                await on_new_message(forwarded)
+            except Exception:  # noqa: BLE001 - the member gets an apology, the log the details
+                logger.exception("Handling a message failed")
+                break
         if output.sent == 0:
             if await _handed_over(message.sender_id):
                 return  # the conversation is paused for an agent, who answers

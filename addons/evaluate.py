@@ -19,12 +19,14 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import yaml
 
@@ -32,7 +34,12 @@ from bot import faq
 from bot.config import PROJECT_ROOT, load_settings
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
+BLIND = PROJECT_ROOT / "tests" / "nlu_blind.yml"
 FALLBACK = "nlu_fallback"
+NOT_COVERED = "not_covered"
+#: Intents whose replies do the same for the member: "not in the FAQ, here is the hotline" for a question
+#: about the online branch or about anything else; "Ja, ich bin da" or a greeting for "Hallo, ist da jemand?".
+SAME_REPLY = {NOT_COVERED: "out_of_scope", "still_there": "greet"}
 
 
 def load_holdout(path: Path = HOLDOUT) -> list[tuple[str, str]]:
@@ -91,8 +98,9 @@ def result(expected: str, text: str, parsed: dict[str, Any]) -> Result:
 
 
 class Report:
-    def __init__(self, results: list[Result]) -> None:
+    def __init__(self, results: list[Result], parse_ms: Optional[list[float]] = None) -> None:
         self.results = results
+        self.parse_ms_median = statistics.median(parse_ms) if parse_ms else 0.0
         self.faq = [r for r in results if r.is_faq_question]
         self.other = [r for r in results if not r.is_faq_question]
 
@@ -105,13 +113,21 @@ class Report:
 
     @property
     def other_accuracy(self) -> float:
-        return sum(r.intent == r.expected for r in self.other) / max(1, len(self.other))
+        """Messages of other intents that got their intent, or one with the same kind of reply (SAME_REPLY)."""
+        same = lambda intent: SAME_REPLY.get(intent, intent)  # noqa: E731
+        return sum(same(r.intent) == same(r.expected) for r in self.other) / max(1, len(self.other))
 
     @property
     def other_answered_as_faq(self) -> list[Result]:
         return [r for r in self.other if r.intent == faq.RETRIEVAL_INTENT]
 
+    @property
+    def not_covered(self) -> list[Result]:
+        """Questions about the online branch that the FAQ does not answer (label ``not_covered``)."""
+        return [r for r in self.other if r.expected == NOT_COVERED]
+
     def summary(self) -> dict[str, Any]:
+        uncovered = self.not_covered
         return {
             "faq_questions": len(self.faq),
             "topics": len({r.expected for r in self.faq}),
@@ -122,6 +138,12 @@ class Report:
             "other_questions": len(self.other),
             "other_right": round(self.other_accuracy, 4),
             "other_answered_as_faq": len(self.other_answered_as_faq),
+            "not_covered_questions": len(uncovered),
+            "not_covered_no_faq_answer": round(
+                sum(r.intent != faq.RETRIEVAL_INTENT for r in uncovered) / max(1, len(uncovered)), 4),
+            "not_covered_specific_reply": round(
+                sum(r.intent == NOT_COVERED for r in uncovered) / max(1, len(uncovered)), 4),
+            "parse_ms_median": round(self.parse_ms_median, 2),
         }
 
     def text(self) -> str:
@@ -150,7 +172,13 @@ class Report:
 
 
 def evaluate(parse: Callable[[str], dict[str, Any]], path: Path = HOLDOUT) -> Report:
-    return Report([result(expected, text, parse(text)) for expected, text in load_holdout(path)])
+    results, timings = [], []
+    for expected, text in load_holdout(path):
+        began = time.perf_counter()
+        parsed = parse(text)
+        timings.append((time.perf_counter() - began) * 1000)
+        results.append(result(expected, text, parsed))
+    return Report(results, timings)
 
 
 def model_parser(model_path: Path) -> Callable[[str], dict[str, Any]]:

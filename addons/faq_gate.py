@@ -7,7 +7,8 @@ turns such a message into ``nlu_fallback`` so that no sub-answer is guessed;
 ``action_route_question`` then asks "Meinten Sie ...?".
 
 A clicked task button ("Jetzt registrieren", bot/faq_topics.yml) likewise
-gets its intent. A message that is exactly a topic's button title (a clicked "Meinten Sie
+gets its intent, and a message that is only personal data (a Versichertennummer,
+PLZ, e-mail or phone number) gets ``inform_data``. A message that is exactly a topic's button title (a clicked "Meinten Sie
 ...?" button, whose payload is the title) is answered with that topic,
 whatever the models say: the member chose it.
 """
@@ -24,7 +25,13 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import faq
+from bot import faq, followups, tone, validation
+
+INFORM_DATA = "inform_data"
+FOLLOW_UP = "follow_up"
+FRUSTRATION = "frustration"
+NOT_COVERED = "not_covered"
+COMPLAIN = "complain"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -57,7 +64,34 @@ class FaqConfidenceGate(GraphComponent):
             if task is not None:
                 _choose_intent(message, task)
                 continue
+            if validation.is_bare_data(text):
+                # Only a number or address, no question: inside a task the form reads it whatever the
+                # intent; outside one the member is asked what they want to do.
+                _choose_intent(message, INFORM_DATA)
+                continue
             intent = message.get("intent") or {}
+            unsure = intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME or (
+                intent.get("name") == faq.RETRIEVAL_INTENT
+                and not faq.is_confident(faq.candidates_from_parse(message.data)))
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \
+                    and faq.outside_faq(message.data) >= faq.OUTSIDE_MIN and not followups.is_follow_up(text) \
+                    and not tone.is_upset(text) and not tone.is_complaint(text):
+                # the FAQ does not answer it: say so, instead of a guess or a list of unrelated topics
+                _choose_intent(message, NOT_COVERED, intent.get("confidence", 0.0))
+                continue
+            if (unsure or intent.get("name") in ("out_of_scope", FRUSTRATION)) and tone.is_complaint(text):
+                _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
+                continue
+            if (unsure or intent.get("name") == "out_of_scope") and tone.is_upset(text):
+                # an angry message the NLU cannot place gets an apology, not a list of topics
+                _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
+                continue
+            if followups.is_follow_up(text) and (
+                    intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME)
+                    or (intent.get("name") in ("affirm", "deny") and followups.asks(text))):
+                # Read in the context of the last answer by action_follow_up, which also has the ranking.
+                _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
+                continue
             if intent.get("name") != faq.RETRIEVAL_INTENT:
                 continue
             if faq.is_confident(faq.candidates_from_parse(message.data)):
@@ -89,9 +123,9 @@ def _choose_topic(message: Message, topic: faq.Topic) -> None:
     message.set("response_selector", selectors, add_to_output=True)
 
 
-def _choose_intent(message: Message, intent: str) -> None:
+def _choose_intent(message: Message, intent: str, confidence: float = 1.0) -> None:
     """Make ``message`` a certain ``intent`` (a clicked task button)."""
-    chosen = {"name": intent, "confidence": 1.0}
+    chosen = {"name": intent, "confidence": max(confidence, 0.5)}
     message.set("intent", chosen, add_to_output=True)
     ranking = [e for e in message.get("intent_ranking") or [] if e.get("name") != intent]
     message.set("intent_ranking", [dict(chosen), *ranking], add_to_output=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import conversations
+from bot import conversations, judge
 from bot.config import PROJECT_ROOT, load_settings
 from bot.servers import Assistant, base_env
 
@@ -173,13 +173,58 @@ def training_seconds() -> float:
         return time.perf_counter() - began
 
 
-def accuracy() -> dict:
-    """The held-out NLU summary from ``python -m addons.evaluate --json`` (loads the model)."""
+def accuracy(held_out: str = "tests/nlu_holdout.yml") -> dict:
+    """The NLU summary of a held-out set from ``python -m addons.evaluate --json`` (loads the model)."""
     result = subprocess.run(  # noqa: S603 - fixed command
-        [sys.executable, "-m", "addons.evaluate", "--json"],
+        [sys.executable, "-m", "addons.evaluate", "--json", "--set", held_out],
         cwd=PROJECT_ROOT, env=base_env(load_settings()), check=True, capture_output=True, text=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cross_validation(folds: int = 5) -> dict:
+    """``rasa test nlu --cross-validation``: intent and FAQ-topic F1 (weighted) and the commonest confusions."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(  # noqa: S603 - fixed command
+            [sys.executable, "-m", "rasa", "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml",
+             "--cross-validation", "--folds", str(folds), "--out", out, "--no-plot"],
+            cwd=PROJECT_ROOT, env=base_env(load_settings()), check=True, capture_output=True,
+        )
+        found: dict = {"folds": folds}
+        for kind, report, errors, target, predicted in (
+                ("intent", "intent_report.json", "intent_errors.json", "intent", "intent_prediction"),
+                ("topic", "response_selection_report.json", "response_selection_errors.json",
+                 "intent_response_key_target", "intent_response_key_prediction")):
+            path = Path(out) / report
+            if not path.exists():
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+            found[f"{kind}_f1"] = data.get("weighted avg", {}).get("f1-score")
+            pairs: dict[str, int] = {}
+            error_path = Path(out) / errors
+            for error in json.loads(error_path.read_text(encoding="utf-8")) if error_path.exists() else []:
+                got = error.get(predicted)
+                got = got.get("name") if isinstance(got, dict) else got
+                want = error.get(target)
+                want = want.get("name") if isinstance(want, dict) else want
+                pair = f"{want} → {got}"
+                pairs[pair] = pairs.get(pair, 0) + 1
+            found[f"{kind}_confusions"] = sorted(pairs.items(), key=lambda kv: -kv[1])[:5]
+        return found
+
+
+def model_megabytes() -> float:
+    return load_settings().model_path.stat().st_size / 1e6
+
+
+def blind_members(url: str, database_url: str) -> "judge.Tally":
+    """The blind member script (tests/conversations/members_blind.yml), each conversation on fresh demo members."""
+    from bot.store.seed import letter_orders, reset_demo
+
+    script = conversations.load_file(PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml")
+    tally, _ = judge.play(script, url, lambda: letter_orders(database_url),
+                          before_each=lambda: reset_demo(database_url))
+    return tally
 
 
 def identification_timing(rounds: int = 300) -> dict[str, float]:
@@ -211,7 +256,7 @@ def identification_timing(rounds: int = 300) -> dict[str, float]:
 def render(
     results: dict[int, dict[str, float]], start_s: float, train_s: float | None, acc: dict | None,
     ident: dict[str, float] | None = None, long_ms: float | None = None,
-    sockets: dict[int, dict[str, float]] | None = None,
+    sockets: dict[int, dict[str, float]] | None = None, quality: dict | None = None,
 ) -> str:
     today = dt.date.today().isoformat()
     lines = [
@@ -241,17 +286,8 @@ def render(
             f"- Long conversations are slower (Rasa's policies read the whole conversation on every turn): "
             f"messages 51–60 of one conversation, p50 {long_ms:.0f} ms"
         )
-    if train_s is not None:
-        lines.append(f"- Full training (`rasa train --force`): {train_s:.0f} s")
-    if acc is not None:
-        lines.append(
-            f"- Held-out NLU set (`tests/nlu_holdout.yml`, {acc['faq_questions']} FAQ questions over "
-            f"{acc['topics']} topics): topic accuracy {acc['topic_accuracy']:.1%}; the member sees the right "
-            f"answer {acc['answer_right']:.1%}, \"Meinten Sie ...?\" with the right topic "
-            f"{acc['clarify_with_right']:.1%} (without it {acc['clarify_without_right']:.1%}), the hotline "
-            f"{acc['hotline']:.1%}, **a wrong answer {acc['answer_wrong']:.1%}**; other intents "
-            f"({acc['other_questions']} messages) right {acc['other_right']:.1%}"
-        )
+    if quality is not None:
+        lines += render_quality(quality)
     if ident is not None:
         lines.append(
             f"- Identification (median of 300, SQLite): wrong PLZ {ident['wrong_postcode']:.2f} ms, unknown "
@@ -259,6 +295,51 @@ def render(
         )
     lines.append(END)
     return "\n".join(lines)
+
+
+def render_quality(q: dict) -> list[str]:
+    """The answer-quality lines of the README table (issue 10 and 12)."""
+    lines = ["", "Answer quality (NLU in this process; the blind member script over REST):", "",
+             "| measure | value |", "| --- | ---: |"]
+    for name, key in (("held-out set (regression, `tests/nlu_holdout.yml`)", "holdout"),
+                      ("blind set (`tests/nlu_blind.yml`)", "blind")):
+        a = q[key]
+        lines += [
+            f"| {name}: FAQ questions | {a['faq_questions']} |",
+            f"| … right answer straight away | {a['answer_right']:.1%} |",
+            f"| … \"Meinten Sie …?\" with the right topic | {a['clarify_with_right']:.1%} |",
+            f"| … **wrong answer** | {a['answer_wrong']:.1%} |",
+        ]
+        if a.get("not_covered_questions"):
+            lines += [
+                f"| … not covered by the FAQ: questions | {a['not_covered_questions']} |",
+                f"| … not covered: no FAQ answer | {a['not_covered_no_faq_answer']:.1%} |",
+                f"| … not covered: \"Dazu habe ich leider keine Informationen\" | "
+                f"{a['not_covered_specific_reply']:.1%} |",
+            ]
+        lines.append(f"| … NLU parse time, median | {a['parse_ms_median']:.1f} ms |")
+    cv = q.get("cv") or {}
+    if cv:
+        lines += [f"| cross-validation ({cv['folds']} folds, training data): intent F1 (weighted) | "
+                  f"{cv.get('intent_f1', 0):.3f} |",
+                  f"| cross-validation: FAQ topic F1 (weighted) | {cv.get('topic_f1', 0):.3f} |"]
+    members = q.get("members")
+    if members is not None:
+        lines += [f"| blind member script: messages | {members['messages']} |",
+                  f"| … dead ends | {members['dead_end_rate']:.1%} |",
+                  f"| … wrong answers | {members['wrong_rate']:.1%} |",
+                  f"| … letters ordered without the member's yes | {members['unconfirmed_letters']} |"]
+    lines += [f"| model file | {q['model_mb']:.0f} MB |"]
+    if q.get("train_s") is not None:
+        lines.append(f"| full training (`rasa train --force`) | {q['train_s']:.0f} s |")
+    if cv:
+        for kind in ("intent", "topic"):
+            pairs = cv.get(f"{kind}_confusions") or []
+            if pairs:
+                lines.append("")
+                lines.append(f"Commonest {kind} confusions in cross-validation: "
+                             + "; ".join(f"{pair} ({n})" for pair, n in pairs))
+    return lines
 
 
 def write_readme(block: str) -> None:
@@ -295,11 +376,21 @@ def main(argv: list[str] | None = None) -> int:
             start_s = assistant.start_seconds
             long_ms = long_conversation(assistant.rest_url, questions)
             print(f"messages 51-60 of one conversation: p50 {long_ms:.0f} ms", flush=True)
+            tally = blind_members(assistant.rest_url, settings.database_url)
+            members = {"messages": tally.messages, "dead_end_rate": tally.dead_end_rate,
+                       "wrong_rate": tally.wrong_rate, "unconfirmed_letters": len(tally.unconfirmed_letters)}
+            print(f"blind member script: {members}", flush=True)
     ident = identification_timing()
     print(f"identification: {ident}", flush=True)
     acc = accuracy()
+    blind = accuracy("tests/nlu_blind.yml")
+    print(f"held-out: {acc}\nblind: {blind}", flush=True)
     train_s = None if args.no_training else training_seconds()
-    block = render(results, start_s, train_s, acc, ident, long_ms, sockets)
+    cv = None if args.no_training else cross_validation()
+    print(f"cross-validation: {cv}", flush=True)
+    quality = {"holdout": acc, "blind": blind, "cv": cv, "members": members, "model_mb": model_megabytes(),
+               "train_s": train_s}
+    block = render(results, start_s, train_s, acc, ident, long_ms, sockets, quality)
     print(block)
     if not args.no_readme:
         write_readme(block)

@@ -21,6 +21,12 @@ message); expectations on the reply, all optional: ``bot_contains``,
 reply's texts joined by newlines), ``bot_matches`` (regular expressions),
 ``bot_buttons`` (button titles that must be offered), ``bot_no_buttons: true``.
 
+Blind scripts (written without knowing the replies) annotate instead what a
+good reply must do: ``want`` on a step (``faq:<topic>``, ``task:<name>``,
+``give``, ``confirm``, ``leave``, ...; see bot/judge.py) and ``orders_letters``
+on a conversation (how many letters the member confirms). Such conversations
+are judged by bot/judge.py rather than checked step by step.
+
 A metadata value ``"$token(A123456780)"`` becomes a member session token for
 that Versichertennummer, signed with the runner's ``MEMBER_TOKEN_SECRET``
 (``$expired_token(...)``: one that expired an hour ago), for data-change flows.
@@ -40,7 +46,8 @@ from typing import Any, Iterable, Optional
 import yaml
 
 EXPECTATION_KEYS = ("bot_contains", "bot_not_contains", "bot_matches", "bot_buttons", "bot_no_buttons")
-STEP_KEYS = {"user", "click", "metadata", *EXPECTATION_KEYS}
+STEP_KEYS = {"user", "click", "metadata", "want", *EXPECTATION_KEYS}
+CONVERSATION_KEYS = {"name", "steps", "orders_letters"}
 
 
 class ScriptError(ValueError):
@@ -57,6 +64,8 @@ class Step:
     matches: tuple[str, ...] = ()
     buttons: tuple[str, ...] = ()
     no_buttons: bool = False
+    #: Blind scripts: what a good reply must do (bot/judge.py), one or more alternatives.
+    want: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,13 @@ class Conversation:
     name: str
     source: str
     steps: tuple[Step, ...]
+    #: Blind scripts: how many letters the member confirms in this conversation.
+    orders_letters: Optional[int] = None
+
+    @property
+    def judged(self) -> bool:
+        """Annotated with what the member wants (a blind script), not with expected replies."""
+        return any(step.want for step in self.steps)
 
     @property
     def id(self) -> str:
@@ -105,6 +121,7 @@ def _step(raw: Any, where: str) -> Step:
         matches=_strings(raw.get("bot_matches"), where, "bot_matches"),
         buttons=_strings(raw.get("bot_buttons"), where, "bot_buttons"),
         no_buttons=bool(raw.get("bot_no_buttons", False)),
+        want=_strings(raw.get("want"), where, "want"),
     )
 
 
@@ -125,8 +142,14 @@ def load_file(path: Path) -> list[Conversation]:
             raise ScriptError(f"{where}: needs a 'name' and a non-empty 'steps' list")
         if not isinstance(conv["steps"], list):
             raise ScriptError(f"{where}: 'steps' must be a list")
+        unknown = set(conv) - CONVERSATION_KEYS
+        if unknown:
+            raise ScriptError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(CONVERSATION_KEYS)}")
+        letters = conv.get("orders_letters")
+        if letters is not None and (not isinstance(letters, int) or isinstance(letters, bool) or letters < 0):
+            raise ScriptError(f"{where}: 'orders_letters' must be a whole number, 0 or more")
         steps = tuple(_step(s, f"{where} ({conv['name']}), step {i}") for i, s in enumerate(conv["steps"], 1))
-        result.append(Conversation(name=conv["name"], source=str(path), steps=steps))
+        result.append(Conversation(name=conv["name"], source=str(path), steps=steps, orders_letters=letters))
     names = [c.name for c in result]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -237,6 +260,8 @@ class Outcome:
     conversation: Conversation
     transcript: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: The bot's messages for each step played, in order.
+    replies: list[list[dict]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -270,6 +295,7 @@ def run(conversation: Conversation, url: str, sender: Optional[str] = None,
         except (OSError, ValueError) as exc:  # refused, timed out, HTTP error status, a reply that is not JSON
             outcome.problems.append(f"step {number}: no usable reply from {url}: {_describe(exc)}")
             return outcome
+        outcome.replies.append(previous)
         for message in previous:
             outcome.transcript.append(f"  bot:  {message.get('text', '')}")
             for button in message.get("buttons") or []:

@@ -22,13 +22,17 @@ RETRIEVAL_INTENT = "faq"
 
 # The thresholds below were set on tests/nlu_holdout.yml (see README, "Accuracy").
 #: An answer needs at least this selector confidence for its topic ...
-ANSWER_MIN_CONFIDENCE = 0.5
+ANSWER_MIN_CONFIDENCE = 0.3
 #: ... and at least this lead over the second-best topic.
-ANSWER_MIN_MARGIN = 0.2
+ANSWER_MIN_MARGIN = 0.25
 #: Topics below this selector confidence are not offered as a clarification.
 CLARIFY_MIN_CONFIDENCE = 0.08
 #: A clarification needs the intent classifier to rate ``faq`` at least this high.
 CLARIFY_MIN_FAQ_INTENT = 0.2
+#: The selector's estimate that a message asks something the FAQ does not answer (addons/faq_selector.py) ...
+OUTSIDE_KEY = "outside_faq"
+#: ... from this value on, no FAQ answer and no list of topics: "Dazu habe ich leider keine Informationen".
+OUTSIDE_MIN = 0.5
 #: At most this many topics are offered in a clarification.
 CLARIFY_MAX_TOPICS = 3
 
@@ -130,6 +134,12 @@ def faq_intent_confidence(parse_data: Mapping[str, Any]) -> float:
         if entry.get("name") == RETRIEVAL_INTENT:
             return float(entry.get("confidence") or 0.0)
     return 0.0
+
+
+def outside_faq(parse_data: Mapping[str, Any]) -> float:
+    """How likely the message asks something the FAQ does not answer (0 when the selector did not say)."""
+    selector = (parse_data.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    return float(selector.get(OUTSIDE_KEY) or 0.0)
 
 
 def is_confident(candidates: Sequence[Candidate]) -> bool:

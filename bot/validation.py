@@ -83,6 +83,54 @@ def check_insurance_number(raw: str) -> Checked:
     return Valid(number)
 
 
+#: A Versichertennummer inside other words ("meine Nummer ist A 123 456 780").
+_NUMBER_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])[\s.]?((?:\d[\s.]?){8}\d)(?:-\d)?(?!\d)")
+#: A Postleitzahl inside other words ("01067 Dresden", "PLZ ist 84130").
+_POSTCODE_IN_TEXT = re.compile(r"(?<![\d\w])(\d{5})(?!\d)")
+#: Something that looks like an attempt at a Versichertennummer (a letter and several digits, or many digits).
+_NUMBER_ATTEMPT = re.compile(r"(?<![A-Za-z])[A-Za-z][\s.-]?\d{3,}|\d{4,}")
+
+
+def find_insurance_number(raw: str) -> Optional[str]:
+    """The first Versichertennummer-shaped part of a longer text (normalised, not yet checked), or ``None``."""
+    match = _NUMBER_IN_TEXT.search(raw or "")
+    if match is None:
+        return None
+    return (match.group(1) + re.sub(r"[\s.]", "", match.group(2))).upper()
+
+
+def find_postcode(raw: str) -> Optional[str]:
+    """The only five-digit group of a text outside a Versichertennummer, or ``None`` (none or several)."""
+    text = _NUMBER_IN_TEXT.sub(" ", raw or "")
+    found = set(_POSTCODE_IN_TEXT.findall(text))
+    return found.pop() if len(found) == 1 else None
+
+
+def is_bare_data(raw: str) -> bool:
+    """True for a message that is only personal data (a Versichertennummer, PLZ, e-mail or phone
+    number, with at most three other words) and no question: nothing to answer outside a task."""
+    text = raw or ""
+    if "?" in text:
+        return False
+    rest = _NUMBER_IN_TEXT.sub(" ", text)
+    rest = re.sub(r"[^\s,;:<>()\"']+@[^\s,;:<>()\"']+", " ", rest)
+    rest = re.sub(r"(?:\+|00|0)[\d\s/()\-.]{5,}\d", " ", rest)
+    rest = _POSTCODE_IN_TEXT.sub(" ", rest)
+    if rest == text:
+        return False
+    return len(re.findall(r"[^\W\d_]+", rest)) <= 3 and not re.search(r"\d", rest)
+
+
+def looks_like_number_attempt(raw: str) -> bool:
+    """True when the text contains something like a (mistyped) Versichertennummer."""
+    return bool(_NUMBER_ATTEMPT.search(raw or ""))
+
+
+def looks_like_postcode_attempt(raw: str) -> bool:
+    """True when the text contains a run of three to seven digits (a mistyped PLZ)."""
+    return bool(re.search(r"(?<!\d)\d{3,7}(?!\d)", raw or ""))
+
+
 def check_postcode(raw: str) -> Checked:
     """Check a German Postleitzahl: five digits, leading zero kept."""
     text = re.sub(r"\s+", "", raw or "")
@@ -128,10 +176,43 @@ SKIP_WORDS = frozenset({"nein", "nö", "ne", "nee", "überspringen", "uebersprin
                         "ohne", "weiter", "möchte ich nicht", "lieber nicht", "nein danke", "keine angabe"})
 
 
+#: Words that, at the start of an answer to an optional question, mean "none" ("nein danke, keine Telefonnummer").
+_SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "keins", "ohne", "überspringen",
+                         "ueberspringen", "skip", "weiter", "lieber"})
+_SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
+                          r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht)\b")
+
+
 def is_skip(raw: str) -> bool:
-    """True when the member wants to skip an optional question."""
-    text = re.sub(r"[^\wäöüß ]+", "", (raw or "").casefold()).strip()
-    return text in SKIP_WORDS
+    """True when the member wants to skip an optional question, also in more words ("hab keine email")."""
+    text = re.sub(r"[^\wäöüß ]+", " ", (raw or "").casefold())
+    text = " ".join(text.split())
+    if text in SKIP_WORDS:
+        return True
+    words = text.split()
+    if not words or len(words) > 8 or "@" in (raw or "") or re.search(r"\d{4,}", text):
+        return False
+    return words[0] in _SKIP_START or bool(_SKIP_INSIDE.search(text))
+
+
+def find_email(raw: str) -> Optional[str]:
+    """An e-mail-shaped part of a longer text ("meine mail ist x@y.de bitte"), or ``None``."""
+    match = re.search(r"[^\s,;:<>()\"']+@[^\s,;:<>()\"']+", raw or "")
+    return match.group(0).rstrip(".!?") if match else None
+
+
+def find_phone(raw: str) -> Optional[str]:
+    """A phone-number-shaped part of a longer text ("handy: 0170 1234567"), or ``None``."""
+    match = re.search(r"(?:\+|00|0)[\d\s/()\-.]{5,}\d", raw or "")
+    return match.group(0) if match else None
+
+
+def is_method_question(raw: str) -> bool:
+    """True when the member asks about the methods instead of choosing ("Was ist besser, Video oder Brief?")."""
+    text = (raw or "").casefold()
+    both = any(w in text for w in ("video", "nect", "selfie")) and any(w in text for w in ("brief", "post"))
+    asks = "?" in text or any(w in text for w in ("besser", "unterschied", "schneller", "vorteil", "empfehl"))
+    return both and asks
 
 
 def parse_ident_method(raw: str) -> Optional[str]:

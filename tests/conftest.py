@@ -237,18 +237,6 @@ def run_in_thread(coroutine_function: Callable[[], Any]) -> Any:
 
 def reset_store(database_url: str) -> None:
     """Empty every table of a (running) member store and seed the demo members again: a known state."""
-    from sqlalchemy import delete
+    from bot.store.seed import reset_demo
 
-    from bot.store import session_scope
-    from bot.store.db import make_engine
-    from bot.store.models import Base
-    from bot.store.seed import seed_demo
-
-    engine = make_engine(database_url)
-    try:
-        with session_scope(engine) as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                session.execute(delete(table))
-            seed_demo(session)
-    finally:
-        engine.dispose()
+    reset_demo(database_url)

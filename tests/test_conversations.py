@@ -18,9 +18,10 @@ from tests.conftest import LIVE_TOKEN_SECRET, reset_store
 
 
 def suite() -> list[conversations.Conversation]:
+    """Scripted conversations; blind scripts (annotated with ``want``) are judged in test_members_blind.py."""
     extra = os.environ.get("CONVERSATIONS", "").strip()
     paths = [Path(p) for p in extra.split(os.pathsep) if p] if extra else [PROJECT_ROOT / "tests" / "conversations"]
-    return conversations.load(paths)
+    return [c for c in conversations.load(paths) if not c.judged]
 
 
 @pytest.mark.live

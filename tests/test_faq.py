@@ -214,7 +214,7 @@ def test_candidates_are_read_from_the_selector_ranking_best_first():
         ([("a", 0.9), ("b", 0.05)], True),
         ([("a", 0.55), ("b", 0.3)], True),
         ([("a", 0.55), ("b", 0.4)], False),  # lead too small
-        ([("a", 0.45), ("b", 0.01)], False),  # best too weak
+        ([("a", 0.28), ("b", 0.01)], False),  # best too weak
         ([("a", 0.6)], True),
         ([], False),
     ],

@@ -60,5 +60,6 @@ def test_a_clicked_title_is_answered_with_its_topic_even_against_the_models():
 
 
 def test_a_title_inside_a_longer_message_is_not_a_click():
-    out = gate(titled("Wer ist die Firma NECT? Und was kostet das?", "faq", [("nect_what", 0.5), ("nect_company", 0.45)]))
+    out = gate(titled("Wer ist die Firma NECT? Was kostet die Video-Identifikation bei denen?", "faq",
+                      [("nect_what", 0.5), ("nect_company", 0.45)]))
     assert out.get("intent")["name"] == "nlu_fallback"

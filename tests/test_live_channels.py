@@ -162,7 +162,9 @@ def test_action_server_down_in_the_middle_of_a_task_writes_nothing_and_the_task_
     finally:
         assistant.start_actions()
     assert "Postleitzahl" in conversations.reply_text(conversations.send(rest_url, sender, "E161803391"))
-    assert "erneut per Brief" in conversations.reply_text(conversations.send(rest_url, sender, "93047"))
+    assert "Soll ich Ihnen Ihre Zugangsdaten" in conversations.reply_text(conversations.send(rest_url, sender, "93047"))
+    assert letters() == before  # nothing before the member's yes
+    assert "erneut per Brief" in conversations.reply_text(conversations.send(rest_url, sender, "ja"))
     assert letters() == before + 1
     engine.dispose()
 

@@ -401,10 +401,10 @@ def test_demo_mode_can_be_switched_off(store_url, monkeypatch):
 
 
 def test_an_export_marks_only_what_was_written(seeded):
-    mid = member(seeded, "D271828180").id
+    mids = (member(seeded, "D271828180").id, member(seeded, "E161803391").id)
     with session_scope(seeded) as session:
-        letters.order_resend(session, mid, now=NOW)
-        letters.order_new_password(session, mid, now=NOW)
+        letters.order_resend(session, mids[0], now=NOW)
+        letters.order_new_password(session, mids[1], now=NOW)
     written = []
 
     def fail_on_second(order, _member):
@@ -417,17 +417,18 @@ def test_an_export_marks_only_what_was_written(seeded):
     assert exported == 1 and isinstance(error, OSError)
     with session_scope(seeded) as session:
         statuses = {o.reference: o.status for o in session.execute(
-            select(LetterOrder).where(LetterOrder.member_id == mid, LetterOrder.created_at == NOW)).scalars()}
+            select(LetterOrder).where(LetterOrder.member_id.in_(mids), LetterOrder.created_at == NOW)).scalars()}
     assert statuses[written[0]] == LetterStatus.EXPORTED
     assert sorted(statuses.values()) == [LetterStatus.EXPORTED, LetterStatus.ORDERED]
 
 
 def test_two_exports_at_once_never_export_an_order_twice(seeded):
     with session_scope(seeded) as session:
-        for number in ("D271828180", "E161803391"):
+        # one letter per member: while one is on its way, no other is ordered for the same member
+        for number, order in (("D271828180", letters.order_resend), ("E161803391", letters.order_new_password),
+                              ("F141421359", letters.order_resend), ("C314159266", letters.order_new_password)):
             mid = session.execute(select(Member.id).where(Member.insurance_number == number)).scalar_one()
-            letters.order_resend(session, mid, now=NOW)
-            letters.order_new_password(session, mid, now=NOW)
+            assert order(session, mid, now=NOW).outcome == letters.OrderOutcome.ORDERED
     rows: list[str] = []
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []

@@ -129,7 +129,7 @@ def test_resend_is_ordered_once_while_a_letter_is_on_its_way(seeded):
     first = resend(seeded, "D271828180")
     assert first.outcome == OrderOutcome.ORDERED and first.reference.startswith("ZB-2026-")
     again = resend(seeded, "D271828180", NOW + timedelta(days=6))
-    assert again == letters.LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, first.reference, NOW)
+    assert again == letters.LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, first.reference, NOW, LetterKind.RESEND)
     assert count(seeded, LetterOrder, LetterOrder.kind == LetterKind.RESEND) == 1
 
 

@@ -76,7 +76,7 @@ def test_an_faq_question_inside_a_form_is_answered(store):
     selector = {"response_selector": {"faq": {"response": {"utter_action": "utter_faq/insurance_number_format"}}}}
     slots, said = validate(tasks.ValidateResendForm(), "resend_form", {"requested_slot": "insurance_number"},
                            "Wo finde ich die Versichertennummer?", intent="faq", parse_extra=selector)
-    assert slots["insurance_number"] is None and said == ["utter_faq/insurance_number_format"]
+    assert slots["insurance_number"] is None and said == ["utter_faq/insurance_number_format", "utter_task_resume"]
 
 
 def test_wrong_postcode_and_unknown_number_get_the_same_reply(store):
@@ -85,6 +85,8 @@ def test_wrong_postcode_and_unknown_number_get_the_same_reply(store):
     unknown, said_unknown = validate(tasks.ValidateResendForm(), "resend_form", {**base, "insurance_number": "Z123456783"},
                                      "01067", sender="t2")
     assert said_wrong == said_unknown == ["utter_ident_mismatch"]
+    # the typed number is kept for a retry with a corrected PLZ; otherwise both answers are the same
+    assert (wrong.pop("ident_retry_number"), unknown.pop("ident_retry_number")) == ("D271828180", "Z123456783")
     assert wrong == unknown and wrong["insurance_number"] is None and wrong["postcode"] is None
 
 
@@ -92,7 +94,15 @@ def test_identification_then_resend_then_slots_cleared(store):
     slots, said = validate(tasks.ValidateResendForm(), "resend_form",
                            {"requested_slot": "postcode", "insurance_number": "D271828180"}, "01067")
     assert slots["ident_status"] == "identified" and isinstance(slots["member_id"], int) and said == []
+    # the last question before a letter is ordered
+    assert tasks.ValidateResendForm().asks_confirmation(tracker("resend_form", slots, "01067"))
     state = {"insurance_number": "D271828180", "postcode": "01067", **slots}
+    _, messages = submit(tasks.ActionSubmitResend(), state)
+    assert [m["response"] for m in messages] == ["utter_letter_not_ordered"] and letters(store) == 4
+    confirmed, said = validate(tasks.ValidateResendForm(), "resend_form", {**state, "requested_slot": "letter_confirmed"},
+                               "ja bitte", intent="affirm")
+    assert confirmed["letter_confirmed"] is True and said == []
+    state.update(confirmed)
     cleared, messages = submit(tasks.ActionSubmitResend(), state)
     assert messages[0]["response"] == "utter_resend_ordered" and re.match(r"ZB-\d{4}-\w{6}$", messages[0]["reference"])
     assert cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
@@ -124,7 +134,11 @@ def test_registration_asks_contact_data_then_orders_the_letter(store):
     assert phone["phone"] == tasks.SKIPPED
     method, _ = validate(v, form, {**state, "requested_slot": "ident_method"}, "per Brief")
     assert method["ident_method"] == "letter"
+    assert v.asks_confirmation(tracker(form, {**state, **method}, "per Brief"))
     _, messages = submit(tasks.ActionSubmitRegistration(), {**state, **email, **phone, **method})
+    assert messages[0]["response"] == "utter_letter_not_ordered" and letters(store) == 4
+    _, messages = submit(tasks.ActionSubmitRegistration(), {**state, **email, **phone, **method,
+                                                            "letter_confirmed": True})
     assert messages[0]["response"] == "utter_registration_letter_ordered" and messages[0]["reference"]
 
 

@@ -111,7 +111,9 @@ def test_registration_by_letter_survives_a_reload(website: Assistant, page: Page
     say(page, "nein")
     wait_for_answer(page, count + 2, "Wie möchten Sie")
     page.get_by_role("button", name=re.compile("Brief")).click()
-    answer = wait_for_answer(page, count + 3, "Auftragsnummer")
+    wait_for_answer(page, count + 3, "Soll ich Ihnen die Zugangsdaten")  # the last question before the letter
+    page.get_by_role("button", name="Ja, Brief bestellen").click()
+    answer = wait_for_answer(page, count + 4, "Auftragsnummer")
     assert re.search(r"ZB-\d{4}-\w{6}", answer)
     # "Chat beenden" starts afresh
     page.get_by_role("button", name="Chat beenden").click()

@@ -15,7 +15,7 @@ from bot.config import load_settings
 from bot.sessions import SOURCE_KEY  # noqa: F401 - the metadata key the actions read the source from
 from bot.services import identification, letters, registration, twofa
 from bot.store import session_scope
-from bot.store.models import RegistrationMethod
+from bot.store.models import LetterKind, RegistrationMethod
 
 
 class Status(str, enum.Enum):
@@ -27,10 +27,15 @@ class Status(str, enum.Enum):
     ALREADY_REGISTERED = "already_registered"
     LETTER_PENDING = "letter_pending"
     UNAVAILABLE = "unavailable"
+    #: The member left the task ("doch nicht", "abbrechen"): nothing done.
+    LEFT = "left"
+    #: The member asked for another task, which starts next (slot ``next_task``).
+    SWITCHED = "switched"
 
 
 #: Statuses that end a task early: nothing more to ask.
-FINAL_STATUSES = frozenset({Status.REFUSED, Status.ALREADY_REGISTERED, Status.LETTER_PENDING, Status.UNAVAILABLE})
+FINAL_STATUSES = frozenset({Status.REFUSED, Status.ALREADY_REGISTERED, Status.LETTER_PENDING, Status.UNAVAILABLE,
+                            Status.LEFT, Status.SWITCHED})
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ def _letter_reply(result: letters.LetterResult, prefix: str) -> Reply:
     if result.outcome == outcome.ORDERED:
         return Reply(f"utter_{prefix}_ordered", {"reference": result.reference})
     if result.outcome == outcome.ALREADY_ON_ITS_WAY:
-        return Reply(f"utter_{prefix}_on_its_way", {"ordered_on": _date(result.ordered_at), "reference": result.reference})
+        # Named after the letter that is on its way, which may be of the other kind.
+        on_its_way = "password_letter" if result.kind == LetterKind.NEW_PASSWORD else "resend"
+        return Reply(f"utter_{on_its_way}_on_its_way", {"ordered_on": _date(result.ordered_at), "reference": result.reference})
     if result.outcome == outcome.LIMIT_REACHED:
         return Reply("utter_resend_limit")
     if result.outcome == outcome.ADDRESS_HOLD:
@@ -120,6 +127,13 @@ def resend_letter(member_id: int) -> Reply:
     """Order the access letter again (or say why not)."""
     with session_scope() as session:
         return _letter_reply(letters.order_resend(session, member_id), "resend")
+
+
+def letter_refusal(member_id: int, kind: LetterKind) -> Optional[Reply]:
+    """Why a letter of ``kind`` would not be ordered now (the reply the member would get), or ``None``."""
+    with session_scope() as session:
+        refused = letters.refusal(session, member_id, kind)
+    return None if refused is None else _letter_reply(refused, "resend" if kind == LetterKind.RESEND else "password_letter")
 
 
 def new_password_letter(member_id: int) -> Reply:
@@ -163,4 +177,6 @@ def status_reply(status: Status) -> Optional[Reply]:
         Status.ALREADY_REGISTERED: Reply("utter_already_registered"),
         Status.LETTER_PENDING: Reply("utter_registration_letter_pending_short"),
         Status.UNAVAILABLE: Reply("utter_store_unavailable"),
+        Status.LEFT: Reply("utter_task_cancelled"),
+        Status.SWITCHED: Reply("utter_task_switched"),
     }[status]

@@ -41,6 +41,8 @@ class LetterResult:
     outcome: OrderOutcome
     reference: Optional[str] = None
     ordered_at: Optional[datetime] = None
+    #: For ALREADY_ON_ITS_WAY: the kind of the letter that is on its way.
+    kind: Optional[LetterKind] = None
 
 
 def new_reference(now: datetime) -> str:
@@ -69,6 +71,9 @@ def add_order(session: Session, member: Member, kind: LetterKind, now: datetime,
 
 
 ACCESS_LETTERS = (LetterKind.REGISTRATION, LetterKind.RESEND)
+#: Any letter with access data or a password: while one is on its way, no other is ordered
+#: (a new password after a re-sent access letter would make the first one useless).
+CREDENTIAL_LETTERS = (*ACCESS_LETTERS, LetterKind.NEW_PASSWORD)
 
 
 def address_hold(session: Session, member_id: int, now: Optional[datetime] = None,
@@ -97,17 +102,12 @@ def _refusal(session: Session, member: Member, kinds: tuple[LetterKind, ...], no
         return LetterResult(OrderOutcome.ADDRESS_HOLD)
     latest = _latest(session, member.id, kinds)
     if latest is not None and latest.created_at > now - timedelta(days=settings.letter_pending_days):
-        return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at)
+        return LetterResult(OrderOutcome.ALREADY_ON_ITS_WAY, latest.reference, latest.created_at, latest.kind)
     return None
 
 
-def order_resend(session: Session, member_id: int, actor: str = "chat", now: Optional[datetime] = None,
-                 settings: Optional[Settings] = None) -> LetterResult:
-    """Send the access letter again, unless one is on its way or the resend limit is reached."""
-    settings = settings or load_settings()
-    now = now or datetime.utcnow()
-    member = lock_member(session, member_id)
-    refused = _refusal(session, member, ACCESS_LETTERS, now, settings)
+def _resend_refusal(session: Session, member: Member, now: datetime, settings: Settings) -> Optional[LetterResult]:
+    refused = _refusal(session, member, CREDENTIAL_LETTERS, now, settings)
     if refused is not None:
         return refused
     resends = session.execute(
@@ -117,6 +117,31 @@ def order_resend(session: Session, member_id: int, actor: str = "chat", now: Opt
     ).scalar_one()
     if resends >= settings.resend_max:
         return LetterResult(OrderOutcome.LIMIT_REACHED)
+    return None
+
+
+def refusal(session: Session, member_id: int, kind: LetterKind, now: Optional[datetime] = None,
+            settings: Optional[Settings] = None) -> Optional[LetterResult]:
+    """Why a letter of ``kind`` would not be ordered now, or ``None`` (read only: asked before the member confirms)."""
+    settings = settings or load_settings()
+    now = now or datetime.utcnow()
+    member = session.get(Member, member_id)
+    if member is None:
+        return LetterResult(OrderOutcome.NOT_REGISTERED)
+    if kind == LetterKind.RESEND:
+        return _resend_refusal(session, member, now, settings)
+    return _refusal(session, member, CREDENTIAL_LETTERS, now, settings)
+
+
+def order_resend(session: Session, member_id: int, actor: str = "chat", now: Optional[datetime] = None,
+                 settings: Optional[Settings] = None) -> LetterResult:
+    """Send the access letter again, unless one is on its way or the resend limit is reached."""
+    settings = settings or load_settings()
+    now = now or datetime.utcnow()
+    member = lock_member(session, member_id)
+    refused = _resend_refusal(session, member, now, settings)
+    if refused is not None:
+        return refused
     order = add_order(session, member, LetterKind.RESEND, now, actor)
     return LetterResult(OrderOutcome.ORDERED, order.reference, order.created_at)
 
@@ -127,7 +152,7 @@ def order_new_password(session: Session, member_id: int, actor: str = "chat", no
     settings = settings or load_settings()
     now = now or datetime.utcnow()
     member = lock_member(session, member_id)
-    refused = _refusal(session, member, (LetterKind.NEW_PASSWORD,), now, settings)
+    refused = _refusal(session, member, CREDENTIAL_LETTERS, now, settings)
     if refused is not None:
         return refused
     order = add_order(session, member, LetterKind.NEW_PASSWORD, now, actor)

@@ -68,3 +68,37 @@ def seed_demo(session: Session, now: Optional[datetime] = None) -> int:
             session.add(order)
         added += 1
     return added
+
+
+def reset_demo(database_url: str) -> None:
+    """Empty every table of a (running) member store and seed the demo members again: a known state.
+
+    For test and benchmark stores only: it deletes every row.
+    """
+    from sqlalchemy import delete
+
+    from bot.store import session_scope
+    from bot.store.db import make_engine
+    from bot.store.models import Base
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(delete(table))
+            seed_demo(session)
+    finally:
+        engine.dispose()
+
+
+def letter_orders(database_url: str) -> int:
+    """How many letter orders the store holds (benchmarks and tests count new ones)."""
+    from bot.store import session_scope
+    from bot.store.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            return session.execute(select(func.count()).select_from(LetterOrder)).scalar_one()
+    finally:
+        engine.dispose()

@@ -1,0 +1,222 @@
+"""What a member's message means inside a guided task: an answer, a correction, or something else.
+
+A task asks one thing at a time (Versichertennummer, PLZ, e-mail, phone,
+method, the last confirmation of a letter). Members answer with extra words
+("meine PLZ ist 84130"), correct only the PLZ after a failed identification,
+change their mind ("ach, doch nicht", or naming another task), ask something
+in between, or are upset. :func:`interpret` turns one message into one
+:class:`Decision`; the form validators in ``actions/tasks.py`` only carry it
+out. Data in the message always wins over the NLU's guess of the intent, so
+a typed number is never lost to a misread intent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from bot import validation
+
+#: The task intents and the form each starts.
+TASK_FORMS = {
+    "start_registration": "registration_form",
+    "request_letter_resend": "resend_form",
+    "request_new_password": "password_letter_form",
+    "check_2fa_activation": "twofa_form",
+    "request_pin_reset": "pin_reset_form",
+}
+#: Messages that are not an answer but get their own reply, after which the task asks again.
+INTERRUPTIONS = {
+    "out_of_scope": "utter_out_of_scope",
+    "not_covered": "utter_not_covered",
+    "still_there": "utter_still_there_in_task",
+    "greet": "utter_still_there_in_task",
+    "bot_challenge": "utter_iamabot",
+    "frustration": "utter_frustration",
+    "complain": "utter_complaint",
+    "other_language": "utter_other_language",
+    "request_human": "utter_hotline_human",
+    "thank": "utter_task_go_on",
+    "affirm": "utter_task_go_on",
+}
+LEAVE_INTENTS = frozenset({"cancel", "goodbye"})
+#: Words that leave a task whatever the NLU says ("ach, lass gut sein", "doch nicht").
+_LEAVE = re.compile(r"\b(lass (es|mal|gut sein|das)|vergiss (es|das)|doch nicht|abbrechen|abbruch|aufh(ö|oe)ren|"
+                    r"stopp?|egal|keine lust|anders (ü|ue)berlegt|will (ich )?nicht|möchte (ich )?nicht|"
+                    r"moechte (ich )?nicht)\b")
+#: Words that announce a change of mind ("eigentlich will ich ...", "lieber ..."): then a task the NLU
+#: ranks lower still counts.
+_MIND_CHANGE = re.compile(r"\b(eigentlich|lieber|stattdessen|statt dessen|doch|vielmehr|nee|nein|ne|n(ö|oe)|stopp?|"
+                          r"sondern|anderes|was anderes)\b")
+#: A task the NLU ranks at least this high is taken after a change-of-mind word.
+MIN_SWITCH_CONFIDENCE = 0.1
+_NO_START = re.compile(r"^\W*(nein|nee|ne|nö|noe|no|nicht|lieber nicht|doch nicht)\b")
+_YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bitte|mach|passt)\b")
+#: An intent below this confidence does not end or switch a task.
+MIN_CONFIDENCE = 0.5
+OPTIONAL_FIELDS = frozenset({"email", "phone"})
+
+FILL, INVALID, SKIP, LEAVE, SWITCH, FAQ, SAY, YES, NO = (
+    "fill", "invalid", "skip", "leave", "switch", "faq", "say", "yes", "no")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one message inside a task."""
+
+    action: str
+    #: FILL: slot -> normalised value (the asked field, perhaps also the PLZ given with the number).
+    values: dict[str, str] = field(default_factory=dict)
+    #: INVALID / SAY: the response that tells the member what was wrong or answers them.
+    response: Optional[str] = None
+    #: SWITCH: the form of the task the member asked for instead.
+    form: Optional[str] = None
+    #: The message was not an answer: after replying, say that the task goes on (or can be left).
+    resume: bool = False
+
+
+def _checked(checked: validation.Checked, slot: str) -> Decision:
+    if checked.ok:
+        return Decision(FILL, {slot: checked.value})
+    return Decision(INVALID, response=checked.response)
+
+
+def read_identification(text: str, remembered_number: Optional[str]) -> Optional[Decision]:
+    """Versichertennummer (perhaps with the PLZ), or only a corrected PLZ after a failed try."""
+    number = validation.check_insurance_number(text)
+    if not number.ok:
+        found = validation.find_insurance_number(text)
+        if found is not None:
+            number = validation.check_insurance_number(found)
+    if number.ok:
+        values = {"insurance_number": number.value}
+        postcode = validation.find_postcode(text)
+        if postcode is not None:
+            values["postcode"] = postcode
+        return Decision(FILL, values)
+    postcode = validation.find_postcode(text)
+    if postcode is not None and remembered_number:
+        return Decision(FILL, {"insurance_number": remembered_number, "postcode": postcode})
+    if validation.looks_like_number_attempt(text):
+        return Decision(INVALID, response=number.response)
+    return None
+
+
+def read_postcode(text: str) -> Optional[Decision]:
+    """The PLZ, also inside words ("01067 Dresden"); a Versichertennummer typed again is taken too."""
+    checked = validation.check_postcode(text)
+    postcode = checked.value if checked.ok else validation.find_postcode(text)
+    if postcode is not None:
+        values = {"postcode": postcode}
+        found = validation.find_insurance_number(text)
+        if found is not None and validation.check_insurance_number(found).ok:
+            values["insurance_number"] = found
+        return Decision(FILL, values)
+    if validation.looks_like_postcode_attempt(text):
+        return Decision(INVALID, response=checked.response)
+    return None
+
+
+def read_email(text: str) -> Optional[Decision]:
+    if "@" in text:
+        whole = validation.check_email(text)
+        if whole.ok:
+            return Decision(FILL, {"email": whole.value})
+        found = validation.find_email(text)
+        return _checked(validation.check_email(found or text), "email")
+    if validation.is_skip(text):
+        return Decision(SKIP)
+    return None
+
+
+def read_phone(text: str) -> Optional[Decision]:
+    if validation.is_skip(text):
+        return Decision(SKIP)
+    whole = validation.check_phone(text)
+    if whole.ok:
+        return Decision(FILL, {"phone": whole.value})
+    found = validation.find_phone(text)
+    if found is not None:
+        return _checked(validation.check_phone(found), "phone")
+    if validation.looks_like_postcode_attempt(text):
+        return Decision(INVALID, response=whole.response)
+    return None
+
+
+def read_method(text: str) -> Optional[Decision]:
+    if validation.is_method_question(text):
+        return Decision(SAY, response="utter_ident_method_compare", resume=True)
+    method = validation.parse_ident_method(text)
+    return Decision(FILL, {"ident_method": method}) if method else None
+
+
+def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Decision]:
+    answer = validation.parse_yes_no(text)
+    folded = text.casefold()
+    if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)):
+        answer = "no"
+    elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded):
+        answer = "yes"
+    if answer == "yes" or (answer is None and intent == "affirm" and confidence >= MIN_CONFIDENCE):
+        return Decision(YES)
+    if answer == "no" or (answer is None and intent in {"deny", *LEAVE_INTENTS} and confidence >= MIN_CONFIDENCE):
+        return Decision(NO)
+    return None
+
+
+_READERS = {
+    "postcode": read_postcode,
+    "email": read_email,
+    "phone": read_phone,
+    "ident_method": read_method,
+}
+
+
+def _other_task(ranking: dict[str, float], form: str, minimum: float) -> Optional[str]:
+    """The form of the best-ranked task other than ``form`` with at least ``minimum`` confidence."""
+    for intent, confidence in sorted(ranking.items(), key=lambda ic: -ic[1]):
+        if intent in TASK_FORMS and TASK_FORMS[intent] != form and confidence >= minimum:
+            return TASK_FORMS[intent]
+    return None
+
+
+def interpret(requested: str, text: str, intent: str, confidence: float, form: str,
+              remembered_number: Optional[str] = None, ranking: Optional[dict[str, float]] = None) -> Decision:
+    """What the member's ``text`` means while the task ``form`` asks for ``requested``.
+
+    Data for the asked field wins; then a confident intent: leave, switch to
+    another task, an FAQ question, or a reply of its own (out of scope, upset,
+    other language, ...); anything else is answered with the field's hint.
+    """
+    text = text or ""
+    if requested == "letter_confirmed":
+        read = read_confirmation(text, intent, confidence)
+    elif requested == "insurance_number":
+        read = read_identification(text, remembered_number)
+    else:
+        read = _READERS[requested](text) if requested in _READERS else None
+    if read is not None:
+        return read
+    ranking = {**(ranking or {}), intent: confidence}
+    folded = text.casefold()
+    if _MIND_CHANGE.search(folded) or _LEAVE.search(folded) or intent in LEAVE_INTENTS | {"deny"}:
+        other = _other_task(ranking, form, MIN_SWITCH_CONFIDENCE)
+        if other is not None:  # "lieber ..." naming another task: that task starts
+            return Decision(SWITCH, form=other)
+    sure = confidence >= MIN_CONFIDENCE
+    if (sure and intent in LEAVE_INTENTS) or _LEAVE.search(folded):
+        return Decision(LEAVE)
+    if sure and intent == "deny":
+        return Decision(SKIP) if requested in OPTIONAL_FIELDS else Decision(LEAVE)
+    if sure and intent in TASK_FORMS:
+        other = TASK_FORMS[intent]
+        return Decision(SAY, response="utter_task_go_on") if other == form else Decision(SWITCH, form=other)
+    if intent == "faq":
+        return Decision(FAQ, resume=True)
+    if sure and intent in INTERRUPTIONS:
+        response = INTERRUPTIONS[intent]
+        return Decision(SAY, response=response, resume=response != "utter_task_go_on")
+    if requested == "letter_confirmed":
+        return Decision(INVALID, response="utter_invalid_letter_confirmed")
+    return Decision(SAY, response="utter_task_unclear")

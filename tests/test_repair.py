@@ -1,0 +1,126 @@
+"""Reading a member's message inside a task (bot/repair.py, bot/validation.py): no Rasa, no store."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import repair, validation
+from bot.repair import FAQ, FILL, INVALID, LEAVE, NO, SAY, SKIP, SWITCH, YES, interpret
+
+
+@pytest.mark.parametrize("text, number, postcode", [
+    ("A123456780", "A123456780", None),
+    ("meine nummer ist a 123 456 780", "A123456780", None),
+    ("A123456780-1", "A123456780", None),
+    ("A123456780 und die PLZ 84130", "A123456780", "84130"),
+])
+def test_the_number_is_found_in_other_words(text: str, number: str, postcode: str | None):
+    decision = interpret("insurance_number", text, "inform_data", 1.0, "resend_form")
+    assert decision.action == FILL
+    assert decision.values == {"insurance_number": number, **({"postcode": postcode} if postcode else {})}
+
+
+@pytest.mark.parametrize("text", ["01067 Dresden", "meine PLZ ist 01067", "ah sorry, 01067", "PLZ: 01067."])
+def test_the_postcode_is_found_in_other_words_and_keeps_its_leading_zero(text: str):
+    assert interpret("postcode", text, "inform_data", 1.0, "resend_form").values == {"postcode": "01067"}
+
+
+def test_after_a_failed_identification_the_corrected_postcode_alone_is_enough():
+    decision = interpret("insurance_number", "oh, falsche PLZ, richtig ist 84130", "inform_data", 1.0,
+                         "registration_form", remembered_number="A123456780")
+    assert decision.action == FILL
+    assert decision.values == {"insurance_number": "A123456780", "postcode": "84130"}
+    # without a remembered number a PLZ is not a Versichertennummer
+    assert interpret("insurance_number", "84130", "inform_data", 1.0, "registration_form").action == INVALID
+
+
+def test_a_mistyped_number_names_its_fault():
+    assert interpret("insurance_number", "A123456789", "inform_data", 1.0, "resend_form").response == \
+        "utter_invalid_insurance_number_check_digit"
+    assert interpret("insurance_number", "A12345", "inform_data", 1.0, "resend_form").response == \
+        "utter_invalid_insurance_number_format"
+    assert interpret("postcode", "8413", "inform_data", 1.0, "resend_form").response == "utter_invalid_postcode_format"
+
+
+@pytest.mark.parametrize("field, text", [
+    ("email", "nein danke, keine E-Mail"), ("email", "hab keine email"), ("email", "überspringen"),
+    ("phone", "nein danke, keine Telefonnummer"), ("phone", "ohne Telefon bitte"), ("phone", "lieber nicht"),
+])
+def test_optional_answers_can_be_declined_in_words(field: str, text: str):
+    assert interpret(field, text, "deny", 0.9, "registration_form").action == SKIP
+
+
+def test_contact_data_is_found_in_other_words():
+    assert interpret("email", "die mail ist anna.berger@example.de danke", "inform_data", 1.0,
+                     "registration_form").values == {"email": "anna.berger@example.de"}
+    assert interpret("phone", "handy: 0170 1234567", "inform_data", 1.0,
+                     "registration_form").values == {"phone": "+491701234567"}
+
+
+def test_the_method_in_words_and_a_question_about_the_methods():
+    assert interpret("ident_method", "per video bitte", "faq", 0.6, "registration_form").values == \
+        {"ident_method": "video"}
+    assert interpret("ident_method", "lieber mit der Post", "faq", 0.6, "registration_form").values == \
+        {"ident_method": "letter"}
+    compare = interpret("ident_method", "Welche Variante geht schneller, Video oder Brief?", "faq", 0.7,
+                        "registration_form")
+    assert (compare.action, compare.response, compare.resume) == (SAY, "utter_ident_method_compare", True)
+
+
+def test_leaving_and_switching_win_only_without_data():
+    assert interpret("postcode", "ach vergiss es", "cancel", 0.9, "password_letter_form").action == LEAVE
+    assert interpret("insurance_number", "nein danke", "deny", 0.9, "password_letter_form").action == LEAVE
+    switch = interpret("insurance_number", "eigentlich will ich wissen ob mein QR-Code noch gilt",
+                       "check_2fa_activation", 0.8, "password_letter_form")
+    assert (switch.action, switch.form) == (SWITCH, "twofa_form")
+    # data always wins over the intent guess
+    assert interpret("postcode", "84130", "cancel", 0.99, "resend_form").action == FILL
+    # an unsure intent does not end a task, words that leave do
+    assert interpret("postcode", "hmm weiß nicht", "cancel", 0.3, "resend_form").action == SAY
+    assert interpret("postcode", "ach lass gut sein", "faq", 0.4, "resend_form").action == LEAVE
+    # a change of mind that names another task starts it, even when the NLU ranks it second
+    switch = interpret("insurance_number", "nee, eigentlich will ich meinen QR-Code prüfen", "faq", 0.6,
+                       "password_letter_form", ranking={"faq": 0.6, "check_2fa_activation": 0.3})
+    assert (switch.action, switch.form) == (SWITCH, "twofa_form")
+    stop = interpret("insurance_number", "Stopp, ich brauche ein neues Passwort per Post", "cancel", 0.7,
+                     "resend_form", ranking={"cancel": 0.7, "request_new_password": 0.25})
+    assert (stop.action, stop.form) == (SWITCH, "password_letter_form")
+
+
+def test_asking_for_the_same_task_again_goes_on():
+    decision = interpret("postcode", "ich will den brief nochmal", "request_letter_resend", 0.9, "resend_form")
+    assert (decision.action, decision.response) == (SAY, "utter_task_go_on")
+
+
+@pytest.mark.parametrize("intent, response", sorted(repair.INTERRUPTIONS.items()))
+def test_other_messages_get_their_own_reply_and_the_task_goes_on(intent: str, response: str):
+    decision = interpret("postcode", "irgendwas ohne zahl", intent, 0.9, "resend_form")
+    assert (decision.action, decision.response) == (SAY, response)
+
+
+def test_an_faq_question_inside_a_task_is_answered():
+    assert interpret("postcode", "wie lange gilt der qr code", "faq", 0.9, "resend_form").action == FAQ
+
+
+def test_the_letter_confirmation():
+    assert interpret("letter_confirmed", "ja bitte", "affirm", 0.9, "resend_form").action == YES
+    assert interpret("letter_confirmed", "jo mach", "affirm", 0.8, "resend_form").action == YES
+    assert interpret("letter_confirmed", "nein", "deny", 0.9, "resend_form").action == NO
+    assert interpret("letter_confirmed", "ach doch nicht", "cancel", 0.9, "resend_form").action == NO
+    unclear = interpret("letter_confirmed", "was kostet das", "out_of_scope", 0.4, "resend_form")
+    assert (unclear.action, unclear.response) == (INVALID, "utter_invalid_letter_confirmed")
+    assert interpret("letter_confirmed", "nee, doch lieber nicht", "faq", 0.4, "resend_form").action == NO
+    assert interpret("letter_confirmed", "ja, schicken Sie ihn", "faq", 0.4, "resend_form").action == YES
+
+
+def test_unclear_messages_are_not_read_as_a_wrong_field():
+    decision = interpret("postcode", "hmm", "nlu_fallback", 0.2, "resend_form")
+    assert (decision.action, decision.response) == (SAY, "utter_task_unclear")
+
+
+@pytest.mark.parametrize("text, bare", [
+    ("A123456780", True), ("84130", True), ("01067 Dresden", True), ("anna@example.de", True),
+    ("Meine PLZ hat sich geändert, was nun?", False), ("Ich habe 2 Fragen", False), ("danke", False),
+])
+def test_bare_data_outside_a_task(text: str, bare: bool):
+    assert validation.is_bare_data(text) is bare

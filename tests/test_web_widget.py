@@ -234,8 +234,12 @@ def test_a_foreign_origin_is_refused(website: Assistant):
 
 def test_unread_count_while_closed(website: Assistant, page: Page, offsite):
     open_widget(page, website)
-    say(page, "Wie lade ich die App herunter?")
-    page.keyboard.press("Escape")
+    page.get_by_label("Ihre Nachricht an den Assistenten").fill("Wie lade ich die App herunter?")
+    # send and close in one task of the page, so the answer always arrives while the panel is closed
+    page.evaluate("""() => {
+        document.querySelector('.ofc-panel .ofc-form').requestSubmit();
+        document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+    }""")
     launcher = page.get_by_role("button", name=re.compile(r"ungelesene"))
     expect(launcher).to_be_visible(timeout=30_000)
     assert int(page.locator(".ofc-unread").inner_text()) >= 1

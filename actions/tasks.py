@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import repair
+from bot import repair, validation
 from bot.services import chat
 from bot.services.chat import Reply, Status
 from bot.store.models import LetterKind
@@ -51,8 +51,8 @@ def cleared() -> List[Dict[Text, Any]]:
 def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """If the member asked an FAQ question instead of answering, answer it (the form then asks again)."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") != "faq":
-        return False
+    if (message.get("intent") or {}).get("name") != "faq" or validation.looks_like_data(message.get("text") or ""):
+        return False  # a mistyped number or IBAN is not an FAQ question
     selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     response = selected.get("utter_action")
     if not response:

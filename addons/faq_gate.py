@@ -70,6 +70,12 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, INFORM_DATA)
                 continue
             intent = message.get("intent") or {}
+            if intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME and faq.is_certain(message.data) \
+                    and not validation.looks_like_data(text):
+                # the intent classifier hesitates, the topic selector is certain and the coverage model
+                # sees it inside the FAQ ("Wie viele Stellen hat die PIN für die Freigabe?")
+                _choose_intent(message, faq.RETRIEVAL_INTENT, intent.get("confidence", 0.0))
+                continue
             unsure = intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME or (
                 intent.get("name") == faq.RETRIEVAL_INTENT
                 and not faq.is_confident(faq.candidates_from_parse(message.data)))

@@ -142,6 +142,20 @@ def outside_faq(parse_data: Mapping[str, Any]) -> float:
     return float(selector.get(OUTSIDE_KEY) or 0.0)
 
 
+#: An unsure intent classification is still answered when the selector is this sure of one topic ...
+CERTAIN_MIN_CONFIDENCE = 0.9
+#: ... and the coverage model puts the message inside the FAQ at least this clearly.
+CERTAIN_MAX_OUTSIDE = 0.1
+
+
+def is_certain(parse_data: Mapping[str, Any]) -> bool:
+    """The selector is certain of one topic and the message is clearly inside the FAQ."""
+    candidates = candidates_from_parse(parse_data)
+    return bool(candidates) and candidates[0].confidence >= CERTAIN_MIN_CONFIDENCE \
+        and (parse_data.get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get(OUTSIDE_KEY) is not None \
+        and outside_faq(parse_data) <= CERTAIN_MAX_OUTSIDE
+
+
 def is_confident(candidates: Sequence[Candidate]) -> bool:
     """True when the best topic is clearly ahead: safe to answer it."""
     if not candidates:

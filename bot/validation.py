@@ -112,13 +112,20 @@ def is_bare_data(raw: str) -> bool:
     text = raw or ""
     if "?" in text:
         return False
-    rest = _NUMBER_IN_TEXT.sub(" ", text)
+    rest = re.sub(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){10,30}\b", " ", text)  # an IBAN
+    rest = _NUMBER_IN_TEXT.sub(" ", rest)
     rest = re.sub(r"[^\s,;:<>()\"']+@[^\s,;:<>()\"']+", " ", rest)
     rest = re.sub(r"(?:\+|00|0)[\d\s/()\-.]{5,}\d", " ", rest)
     rest = _POSTCODE_IN_TEXT.sub(" ", rest)
     if rest == text:
         return False
     return len(re.findall(r"[^\W\d_]+", rest)) <= 3 and not re.search(r"\d", rest)
+
+
+def looks_like_data(raw: str) -> bool:
+    """True for a message that carries data (five or more digits, or an @) rather than a question."""
+    text = raw or ""
+    return "?" not in text and ("@" in text or len(re.findall(r"\d", text)) >= 5)
 
 
 def looks_like_number_attempt(raw: str) -> bool:

@@ -56,11 +56,13 @@ def test_the_judge_tells_dead_ends_and_wrong_answers():
 
 @pytest.mark.live
 def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfirmed(rest_url: str,
-                                                                                      assistant: Assistant):
+                                                                                      assistant: Assistant, capsys):
     database_url = assistant.settings.database_url
     tally, report = judge.play(conversations.load_file(BLIND), rest_url, lambda: letter_orders(database_url),
                                before_each=lambda: reset_store(database_url))
     summary = (f"{tally.messages} messages: dead ends {tally.dead_end_rate:.1%}, wrong answers "
                f"{tally.wrong_rate:.1%}, unconfirmed letters {tally.unconfirmed_letters}")
+    with capsys.disabled():  # printed on every run
+        print(f"\nblind member script: {summary}")
     assert not tally.unconfirmed_letters, summary + "\n" + "\n".join(report)
     assert tally.dead_end_rate <= MAX_DEAD_ENDS, summary + "\n" + "\n".join(report)

@@ -286,13 +286,13 @@ def render(
             f"- Long conversations are slower (Rasa's policies read the whole conversation on every turn): "
             f"messages 51–60 of one conversation, p50 {long_ms:.0f} ms"
         )
-    if quality is not None:
-        lines += render_quality(quality)
     if ident is not None:
         lines.append(
             f"- Identification (median of 300, SQLite): wrong PLZ {ident['wrong_postcode']:.2f} ms, unknown "
             f"Versichertennummer {ident['unknown_number']:.2f} ms: the same path, so the time tells nothing"
         )
+    if quality is not None:
+        lines += render_quality(quality)
     lines.append(END)
     return "\n".join(lines)
 

@@ -65,6 +65,12 @@ class Settings:
     max_message_chars: int
     model_path: Path
     database_url: str
+    #: PostgreSQL: give up connecting after this many seconds (a blackholed server must not stall a turn).
+    db_connect_timeout_seconds: int
+    #: PostgreSQL: cancel any statement running longer than this.
+    db_statement_timeout_ms: int
+    #: SQLite: wait at most this long for another writer's lock.
+    sqlite_busy_timeout_seconds: int
     #: Failed identifications of one Versichertennummer before it is locked ...
     ident_max_failures: int
     #: ... within this many hours; the lock lasts as long.
@@ -165,6 +171,9 @@ def load_settings() -> Settings:
         max_message_chars=_int("MAX_MESSAGE_CHARS", 2000),
         model_path=Path(_str("RASA_MODEL", str(PROJECT_ROOT / "models" / "current.tar.gz"))),
         database_url=_str("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'members.db'}"),
+        db_connect_timeout_seconds=_int("DB_CONNECT_TIMEOUT_SECONDS", 5),
+        db_statement_timeout_ms=_int("DB_STATEMENT_TIMEOUT_MS", 5000),
+        sqlite_busy_timeout_seconds=_int("SQLITE_BUSY_TIMEOUT_SECONDS", 5),
         ident_max_failures=_int("IDENT_MAX_FAILURES", 3),
         ident_lock_hours=_int("IDENT_LOCK_HOURS", 24),
         ident_max_failures_per_conversation=_int("IDENT_MAX_FAILURES_PER_CONVERSATION", 5),

@@ -17,9 +17,18 @@ _engine: Optional[Engine] = None
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets write-serialising transactions."""
+    """An engine for ``url``; SQLite gets write-serialising transactions.
+
+    Every database call is bounded: PostgreSQL gives up connecting after
+    ``DB_CONNECT_TIMEOUT_SECONDS`` and cancels statements after
+    ``DB_STATEMENT_TIMEOUT_MS``; SQLite waits at most ``SQLITE_BUSY_TIMEOUT_SECONDS``
+    for another writer. A slow or unreachable store then fails a turn (the
+    member gets the apology) instead of stalling it.
+    """
+    settings = load_settings()
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, future=True, connect_args={"timeout": settings.sqlite_busy_timeout_seconds,
+                                                               "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _no_implicit_begin(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
@@ -33,7 +42,10 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args={
+        "connect_timeout": settings.db_connect_timeout_seconds,
+        "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+    })
 
 
 def get_engine() -> Engine:

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.offloop import off_loop
 from actions.tasks import answered_faq_instead, latest_metadata, say
 from bot import validation
 from bot.services import changes
@@ -35,6 +36,7 @@ def check_member(tracker: Tracker) -> tuple[Optional[str], Optional[Reply]]:
         return None, Reply("utter_store_unavailable")
 
 
+@off_loop
 class ValidateChangeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_change_form"
@@ -107,6 +109,7 @@ def cleared() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in CHANGE_SLOTS]
 
 
+@off_loop
 class ActionSubmitChange(Action):
     """Confirmed: store the approval request and explain the approval in the app; else send nothing."""
 
@@ -134,6 +137,7 @@ class ActionSubmitChange(Action):
         return [*cleared(), SlotSet("approval_id", public_id)]
 
 
+@off_loop
 class ActionCheckApproval(Action):
     """ "erledigt" / "Status?": reads the member's request; never approves it."""
 
@@ -154,6 +158,7 @@ class ActionCheckApproval(Action):
         return []
 
 
+@off_loop
 class ActionCancelChange(Action):
     def name(self) -> Text:
         return "action_cancel_change"

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.offloop import off_loop
 from bot import faq, followups
 from bot.services import gaps
 from bot.store import session_scope
@@ -45,6 +46,7 @@ def remember_gap(question: str, outcome: str) -> None:
         logger.exception("could not record an unanswered question")
 
 
+@off_loop
 class ActionRouteQuestion(Action):
     """Runs for ``nlu_fallback``: offers up to three topics as buttons, or the hotline.
 
@@ -64,6 +66,7 @@ class ActionRouteQuestion(Action):
         return route(dispatcher, tracker)
 
 
+@off_loop
 class ActionFollowUp(Action):
     """Runs for ``follow_up`` (a short message that points back, see bot/followups.py).
 

@@ -10,12 +10,14 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.offloop import off_loop
 from bot.services import handover
 from bot.store import session_scope
 
 logger = logging.getLogger(__name__)
 
 
+@off_loop
 class ActionRequestHandover(Action):
     """Opens a hand-over ticket and pauses the conversation (the console's queue shows it)."""
 

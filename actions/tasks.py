@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.offloop import off_loop
 from bot import repair, validation
 from bot.services import chat
 from bot.services.chat import Reply, Status
@@ -71,6 +72,7 @@ def decide(slot: Text, tracker: Tracker, form: Text) -> repair.Decision:
                             ranking)
 
 
+@off_loop
 class IdentifyingFormValidator(FormValidationAction, ABC):
     """Versichertennummer and PLZ, then identification; subclasses name the form.
 
@@ -211,6 +213,7 @@ class ValidatePinResetForm(IdentifyingFormValidator):
         return "validate_pin_reset_form"
 
 
+@off_loop
 class SubmitAction(Action, ABC):
     """Ends a task: says the result (or why it stopped) and clears the identifying slots."""
 
@@ -292,6 +295,7 @@ class ActionSubmitPinReset(SubmitAction):
         return chat.pin_reset_guide(member_id)
 
 
+@off_loop
 class ActionCancelTask(Action):
     """The member left a task ("abbrechen"): confirm and forget what they typed."""
 

@@ -232,3 +232,29 @@ def test_the_resend_limit_sends_the_member_to_the_hotline(store):
     _, messages = submit(tasks.ActionSubmitResend(), slots)
     assert [m["response"] for m in messages] == ["utter_resend_limit"]
     assert "{hotline}" in DOMAIN["responses"]["utter_resend_limit"][0]["text"]
+
+
+def test_the_store_is_called_outside_the_action_servers_event_loop(store, monkeypatch: pytest.MonkeyPatch):
+    """A slow database call must not stall the loop that serves every other conversation (actions/offloop.py)."""
+    import threading
+
+    from bot.services import chat
+
+    seen: dict[str, int] = {}
+    real_identify = chat.identify
+
+    def identify(*args, **kwargs):
+        seen["identify"] = threading.get_ident()
+        return real_identify(*args, **kwargs)
+
+    monkeypatch.setattr(chat, "identify", identify)
+
+    async def run_on_this_loop() -> int:
+        dispatcher = CollectingDispatcher()
+        t = tracker("resend_form", {"requested_slot": "postcode", "insurance_number": "D271828180", "postcode": "01067"},
+                    "01067", extracted="postcode")
+        await tasks.ValidateResendForm().run(dispatcher, t, DOMAIN)
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run_on_this_loop())
+    assert "identify" in seen and seen["identify"] != loop_thread

@@ -6,13 +6,13 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import faq, followups
+from bot import faq, followups, repair
 from bot.services import gaps
 from bot.store import session_scope
 
@@ -91,6 +91,38 @@ class ActionFollowUp(Action):
             dispatcher.utter_message(response=answer)
             return []
         return route(dispatcher, tracker)
+
+
+def last_bot_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The buttons the bot offered right before the member's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return []
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if buttons:
+                return list(buttons)
+    return []
+
+
+@off_loop
+class ActionAffirm(Action):
+    """A plain "ja" / "gerne": takes up the one task the last answer offered, else asks what the member wants."""
+
+    def name(self) -> Text:
+        return "action_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        form = repair.offered_task([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+        if form is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        return [FollowupAction(form)]
 
 
 def route(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:

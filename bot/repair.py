@@ -173,6 +173,15 @@ _READERS = {
 }
 
 
+def offered_task(button_titles: list[str]) -> Optional[str]:
+    """The form of the one task among the offered buttons (a "ja" takes it up), or ``None`` (none or several)."""
+    from bot import faq
+
+    catalog = faq.load_catalog()
+    forms = {TASK_FORMS[intent] for intent in (catalog.task_for(t) for t in button_titles) if intent in TASK_FORMS}
+    return forms.pop() if len(forms) == 1 else None
+
+
 def _other_task(ranking: dict[str, float], form: str, minimum: float) -> Optional[str]:
     """The form of the best-ranked task other than ``form`` with at least ``minimum`` confidence."""
     for intent, confidence in sorted(ranking.items(), key=lambda ic: -ic[1]):

@@ -124,3 +124,11 @@ def test_unclear_messages_are_not_read_as_a_wrong_field():
 ])
 def test_bare_data_outside_a_task(text: str, bare: bool):
     assert validation.is_bare_data(text) is bare
+
+
+def test_a_yes_takes_up_only_a_single_offered_task():
+    assert repair.offered_task(["Zugangsdaten erneut anfordern"]) == "resend_form"
+    assert repair.offered_task(["Neues Passwort per Brief"]) == "password_letter_form"
+    assert repair.offered_task(["Jetzt registrieren", "Meinen QR-Code prüfen"]) is None  # which one?
+    assert repair.offered_task(["BMW BKK App herunterladen", "Nichts davon"]) is None
+    assert repair.offered_task([]) is None

@@ -293,16 +293,3 @@ class ActionSubmitPinReset(SubmitAction):
 
     def result(self, member_id: int, tracker: Tracker) -> Reply:
         return chat.pin_reset_guide(member_id)
-
-
-@off_loop
-class ActionCancelTask(Action):
-    """The member left a task ("abbrechen"): confirm and forget what they typed."""
-
-    def name(self) -> Text:
-        return "action_cancel_task"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_task_cancelled")
-        return cleared()

@@ -179,10 +179,17 @@ def test_a_database_that_is_down_gets_an_apology_and_writes_nothing(store, monke
     assert cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
 
 
-def test_cancel_clears_everything(store):
-    cleared, messages = submit(tasks.ActionCancelTask(), {"insurance_number": "D271828180", "postcode": "01067"})
+def test_leaving_in_words_orders_nothing_and_clears_everything(store):
+    """"ach, lass gut sein" at the letter's last question: the form ends, the submit says so and forgets."""
+    state = {"requested_slot": "postcode", "insurance_number": "D271828180"}
+    identified, _ = validate(tasks.ValidateResendForm(), "resend_form", state, "01067")
+    state = {**state, **identified, "requested_slot": "insurance_number"}
+    left, said = validate(tasks.ValidateResendForm(), "resend_form", state, "ach, lass gut sein", intent="faq")
+    assert left["ident_status"] == "left" and left["requested_slot"] is None and said == []
+    cleared, messages = submit(tasks.ActionSubmitResend(), {**state, **left})
     assert [m["response"] for m in messages] == ["utter_task_cancelled"]
     assert cleared == {slot: None for slot in tasks.IDENTIFYING_SLOTS}
+    assert letters(store) == 4  # the seed's letters only
 
 
 def test_every_response_the_tasks_use_is_in_the_domain():

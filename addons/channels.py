@@ -14,6 +14,7 @@ import asyncio
 import inspect
 import json
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -21,8 +22,9 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
+from addons.tracker_store import StoreUnavailable, last_outage
 from bot import sessions, splitting, tickets
 from bot.config import checked_settings, load_settings
 from bot.guard import UNAVAILABLE_REPLY, Verdict, screen
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 
+#: ``/webhooks/rest/status`` reports a conversation-store failure this long (seconds).
+OUTAGE_REPORT_SECONDS = 60
 #: Longest accepted sender id on the REST channel.
 MAX_SENDER_CHARS = 128
 #: A malformed socket.io message is answered, not dropped.
@@ -103,6 +107,9 @@ def guarded(on_new_message: MessageHandler) -> MessageHandler:
             )
             try:
                 await on_new_message(forwarded)
+            except StoreUnavailable:  # logged by the store; nothing of this turn was stored
+                await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_REPLY)
+                return
             except Exception:  # noqa: BLE001 - the member gets an apology, the log the details
                 logger.exception("Handling a message failed")
                 break
@@ -157,6 +164,16 @@ class MemberRestInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.route("/status", methods=["GET"])
+        async def status(_: Request) -> HTTPResponse:
+            """Monitoring: 503 while this replica's conversation store failed within the last minute."""
+            outage = last_outage()
+            recent = outage["at"] and time.time() - outage["at"] < OUTAGE_REPORT_SECONDS
+            return response.json({"status": "degraded" if recent else "ok",
+                                  "conversation_store": "unavailable" if recent else "ok",
+                                  "last_outage": outage["at"] or None, "failed": outage["what"] or None},
+                                 status=503 if recent else 200)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -215,8 +232,12 @@ class MemberSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
         handle = guarded(on_new_message)
         settings = load_settings()
+        # Production: replicas share emits through Redis, so a message pushed by the console (or any
+        # replica) reaches the widget whichever replica holds its socket.
+        manager = (AsyncRedisManager(settings.lock_store_url) if settings.profile == "prod" and settings.lock_store_url
+                   else None)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=list(settings.allowed_origins),
-                          max_http_buffer_size=settings.max_body_bytes)
+                          max_http_buffer_size=settings.max_body_bytes, client_manager=manager)
         webhook = SocketBlueprint(sio, self.socketio_path, f"member_socketio_{id(self)}", __name__)
         self.sio = sio
         global _LIVE_SOCKET_SERVER

@@ -1,4 +1,6 @@
-"""The embedded default's tracker store: in memory, but bounded.
+"""Tracker stores: the embedded default's (in memory, bounded) and production's (SQL, without personal data).
+
+The embedded default:
 
 Rasa's ``InMemoryTrackerStore`` keeps every conversation for the life of the
 process, so one-off senders (a bot probing the REST channel with a new
@@ -10,17 +12,21 @@ conversation once it has been idle longer than the domain's session expiry
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Optional, Text
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import load_settings
+from bot.privacy import PERSONAL_SLOTS, REDACTED, redact
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +76,170 @@ class BoundedInMemoryTrackerStore(InMemoryTrackerStore):
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         self.evict()
         return await super().retrieve_full_tracker(sender_id)
+
+
+class StoreUnavailable(BaseException):
+    """The conversation store (or its Redis vault) cannot be reached.
+
+    A ``BaseException`` on purpose: Rasa wraps every tracker store in a
+    ``FailSafeTrackerStore`` that catches ``Exception``, keeps state in process
+    memory and starts a new conversation on a failed read, silently. This one
+    passes through it to the channel (``addons.channels.guarded``), which
+    apologises with the hotline and logs it; nothing of the turn is stored.
+    """
+
+
+#: The last outage this process saw (time.time()), for the status route; 0: none.
+_LAST_OUTAGE = {"at": 0.0, "what": ""}
+
+
+def last_outage() -> dict:
+    """When this process last failed to reach its conversation store, and what failed."""
+    return dict(_LAST_OUTAGE)
+
+
+def _vault_key(sender_id: Text) -> str:
+    return f"vault:{sender_id}"
+
+
+class ProductionTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store for production: bounded, off the event loop, without personal data.
+
+    - ``url`` (``TRACKER_STORE_URL``) is a full SQLAlchemy URL; a small pool per
+      process, PostgreSQL's ``connect_timeout`` and ``statement_timeout``;
+    - every database call runs in a worker thread with a deadline, so a slow or
+      blackholed database stalls only the conversations that need it; a failure
+      raises :class:`StoreUnavailable` (the member gets the apology) instead of
+      Rasa's silent fallback to process memory;
+    - stored events carry no personal data: user texts, bot texts, entities and
+      metadata are masked (``bot.privacy.redact``), a message that answers a
+      question for a personal slot is stored as ``***``, and the values of the
+      personal slots (``bot.privacy.PERSONAL_SLOTS``) are stored as ``***``.
+      Their current values live in a Redis hash per conversation (``vault_url``,
+      expiring with the session), so the flows still work; a slot reset deletes
+      its value there.
+    """
+
+    def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
+                 event_broker: Optional[EventBroker] = None, vault_url: Optional[Text] = None,
+                 pool_size: int = 5, max_overflow: int = 10, **kwargs: Any) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.orm import sessionmaker
+
+        settings = load_settings()
+        url = host or settings.tracker_store_url
+        if not url or "://" not in url:
+            raise ValueError("ProductionTrackerStore needs a database URL (TRACKER_STORE_URL)")
+        super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self.engine.dispose()
+        connect_args: dict = {}
+        if url.startswith("postgresql"):
+            connect_args = {"connect_timeout": settings.db_connect_timeout_seconds,
+                            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"}
+        self.engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                                       pool_timeout=settings.db_connect_timeout_seconds, connect_args=connect_args)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        with self.engine.begin() as connection:  # purge (bot/retention.py) finds idle conversations by it
+            connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_events_sender_timestamp "
+                                       "ON events (sender_id, timestamp)")
+        import redis
+
+        self.vault = redis.Redis.from_url(vault_url or settings.lock_store_url,
+                                          socket_timeout=settings.db_connect_timeout_seconds,
+                                          socket_connect_timeout=settings.db_connect_timeout_seconds)
+        expiry = getattr(getattr(self.domain, "session_config", None), "session_expiration_time", 0) or 0
+        self.vault_seconds = int(60 * (expiry or DEFAULT_IDLE_MINUTES)) + 300
+        self.deadline = settings.db_connect_timeout_seconds + settings.db_statement_timeout_ms / 1000 + 2
+        self.workers = ThreadPoolExecutor(max_workers=pool_size + max_overflow, thread_name_prefix="tracker-store")
+        logger.info("Production tracker store: events in %s, personal slot values in Redis",
+                    self.engine.url.render_as_string(hide_password=True))
+
+    async def _off_loop(self, what: str, function: Callable[[], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self.workers, function), self.deadline)
+        except Exception as exc:  # noqa: BLE001 - every failure of the store is the same outage to the member
+            _LAST_OUTAGE.update(at=time.time(), what=what)
+            logger.error("Conversation store unavailable (%s): %s: %s", what, type(exc).__name__, exc)
+            raise StoreUnavailable(what) from exc
+
+    # --- reading -------------------------------------------------------------------
+    def _load(self, sender_id: Text, all_sessions: bool) -> Tuple[List[dict], Dict[str, Any]]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
+            events = [json.loads(row.data) for row in rows]
+        vault = {key.decode(): json.loads(value) for key, value in self.vault.hgetall(_vault_key(sender_id)).items()}
+        return events, vault
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        events, vault = await self._off_loop("read", lambda: self._load(sender_id, fetch_events_from_all_sessions))
+        if not self.domain or not events:
+            return None
+        last = {}
+        for index, event in enumerate(events):
+            if event.get("event") == "slot" and event.get("name") in PERSONAL_SLOTS:
+                last[event["name"]] = index
+        for name, index in last.items():
+            events[index] = {**events[index], "value": vault.get(name)}
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    # --- writing -------------------------------------------------------------------
+    @staticmethod
+    def redacted_events(tracker: DialogueStateTracker, start: int) -> List[dict]:
+        """The tracker's events from ``start`` on, as stored: without personal data."""
+        known: set = set()
+        requested = None
+        stored = []
+        for index, event in enumerate(tracker.events):
+            data = event.as_dict()
+            kind = data.get("event")
+            personal_answer = kind == "user" and requested in PERSONAL_SLOTS
+            if kind == "slot" and data.get("name") in PERSONAL_SLOTS and isinstance(data.get("value"), str):
+                known.add(data["value"])
+            if kind == "slot" and data.get("name") == "requested_slot":
+                requested = data.get("value")
+            if kind == "active_loop" and not data.get("name"):
+                requested = None
+            if index < start:
+                continue
+            if kind == "slot" and data.get("name") in PERSONAL_SLOTS and data.get("value") is not None:
+                data["value"] = REDACTED
+            if personal_answer:
+                data["text"] = REDACTED
+                parse = dict(data.get("parse_data") or {})
+                parse["text"] = REDACTED
+                data["parse_data"] = parse
+            stored.append(data)
+        return [redact(data, known) for data in stored]
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
+        vault_values = {name: tracker.get_slot(name) for name in PERSONAL_SLOTS}
+        key = _vault_key(tracker.sender_id)
+        pipe = self.vault.pipeline(transaction=True)
+        present = {name: json.dumps(value) for name, value in vault_values.items() if value is not None}
+        absent = [name for name, value in vault_values.items() if value is None]
+        if absent:
+            pipe.hdel(key, *absent)
+        if present:
+            pipe.hset(key, mapping=present)
+            pipe.expire(key, self.vault_seconds)
+        pipe.execute()
+        with self.session_scope() as session:
+            # as Rasa's SQLTrackerStore: the events since the last stored session start are there already
+            start = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            for data in self.redacted_events(tracker, start):
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=data.get("event"),
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if self.event_broker is not None:
+            await self.stream_events(tracker)
+        await self._off_loop("write", lambda: self._write(tracker))

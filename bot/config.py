@@ -48,6 +48,8 @@ MIN_TOKEN_SECRET_BYTES = 32
 TOKEN_AUDIENCE = "online-filiale-chat"
 #: Log levels both servers understand.
 LOG_LEVELS = ("debug", "info", "warning", "error")
+#: ``dev``: the embedded default; ``prod``: the production topology (bot/production.py).
+PROFILES = ("dev", "prod")
 
 
 class ConfigError(ValueError):
@@ -128,6 +130,21 @@ class Settings:
     handover_wait_minutes: int
     #: Shared secret between the web process and Rasa's internal assist routes (empty: a per-install one in var/).
     assist_token: str
+    #: ``dev`` (embedded: SQLite, in-memory tracker, one of each server) or ``prod`` (shared stores, replicas, proxy).
+    profile: str
+    #: Rasa's SQL tracker store (production: ``postgresql://...``); empty: the bounded in-memory store.
+    tracker_store_url: str
+    #: Rasa's lock store (production: ``redis://host:port/db``); empty: in memory (one Rasa process only).
+    lock_store_url: str
+    #: Seconds a conversation's lock ticket lives; longer than an action call may take (ACTION_TIMEOUT_SECONDS).
+    ticket_lock_lifetime_seconds: int
+    #: Seconds Rasa waits for the action server before it apologises.
+    action_timeout_seconds: int
+    #: Conversations idle longer than this many days are deleted by ``python -m bot purge``.
+    retention_days: int
+    #: PROFILE=prod: Rasa servers and action servers started behind the proxy.
+    rasa_replicas: int
+    action_replicas: int
 
     @property
     def web_url(self) -> str:
@@ -204,6 +221,14 @@ def load_settings() -> Settings:
         service_hours=_str("SERVICE_HOURS", "Mon-Fri 08:00-18:00"),
         handover_wait_minutes=_int("HANDOVER_WAIT_MINUTES", 5),
         assist_token=_str("ASSIST_TOKEN", ""),
+        profile=_str("PROFILE", "dev").lower(),
+        tracker_store_url=_str("TRACKER_STORE_URL", ""),
+        lock_store_url=_str("LOCK_STORE_URL", ""),
+        ticket_lock_lifetime_seconds=_int("TICKET_LOCK_LIFETIME", 60),
+        action_timeout_seconds=_int("ACTION_TIMEOUT_SECONDS", 30),
+        retention_days=_int("RETENTION_DAYS", 30),
+        rasa_replicas=_int("RASA_REPLICAS", 2),
+        action_replicas=_int("ACTION_REPLICAS", 2),
     )
 
 
@@ -217,6 +242,12 @@ def problems(settings: Settings) -> list[str]:
     if not settings.uses_sqlite and not settings.member_hash_key:
         found.append("MEMBER_HASH_KEY must be set when DATABASE_URL is not the embedded SQLite store "
                      "(every server must count identification attempts under the same key)")
+    if settings.profile not in PROFILES:
+        found.append(f"PROFILE must be one of {', '.join(PROFILES)}, got {settings.profile!r}")
+    if settings.ticket_lock_lifetime_seconds <= settings.action_timeout_seconds:
+        found.append(f"TICKET_LOCK_LIFETIME ({settings.ticket_lock_lifetime_seconds} s) must be longer than "
+                     f"ACTION_TIMEOUT_SECONDS ({settings.action_timeout_seconds} s): a lock must outlive the "
+                     "longest action call, or a second message of the conversation would run beside it")
     if settings.log_level not in LOG_LEVELS:
         found.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {settings.log_level!r}")
     return found

@@ -164,3 +164,31 @@ def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of ``value`` under the member hash key, hex."""
     key = _hash_key(load_settings().member_hash_key)
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+#: Slots that hold personal data. The production tracker store never writes their values
+#: into stored events (it keeps the current ones apart, for the flow that needs them).
+PERSONAL_SLOTS = frozenset({
+    "insurance_number", "postcode", "email", "phone", "ident_retry_number",
+    "new_street", "new_house_number", "new_postcode", "new_city", "new_email", "new_phone", "new_iban",
+    "change_summary",
+})
+#: What stands in a stored event for a personal value.
+REDACTED = "***"
+
+
+def redact(value: Any, known: "frozenset[str] | set[str]") -> Any:
+    """``value`` masked as in logs, with every ``known`` personal value (3+ characters) replaced too.
+
+    ``known`` holds what the member gave in this conversation (a street, a city,
+    a PLZ): values no pattern can recognise in free text.
+    """
+    if isinstance(value, str):
+        for item in sorted((k for k in known if len(k) >= 3), key=len, reverse=True):
+            value = re.sub(re.escape(item), REDACTED, value, flags=re.IGNORECASE)
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {key: redact(item, known) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact(item, known) for item in value)
+    return value

@@ -8,6 +8,7 @@ handling: nothing here imports Rasa.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Optional
 
+from bot import production
 from bot.config import PROJECT_ROOT, Settings
 
 #: How long a server may take to answer its health check after starting.
@@ -264,6 +266,143 @@ class Assistant:
                 raise ServerError(f"{process.name} exited with code {process.popen.returncode}:\n{process.log_tail()}")
 
     def __enter__(self) -> "Assistant":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class ProductionAssistant:
+    """``PROFILE=prod`` on one machine: HAProxy in front of Rasa and action replicas, and the web process.
+
+    Every replica shares the member store (``DATABASE_URL``), the tracker store
+    (``TRACKER_STORE_URL``) and the lock store (``LOCK_STORE_URL``); nothing
+    is seeded. Processes are named ``rasa1``, ``actions2``, ``proxy``, ``web``,
+    so tests can kill and restart one of them.
+    """
+
+    settings: Settings
+    log_dir: Path
+    with_web: bool = True
+    extra_env: dict = field(default_factory=dict)
+    start_seconds: float = 0.0
+    processes: dict = field(default_factory=dict)
+    _tmp: Optional[tempfile.TemporaryDirectory] = None
+
+    @property
+    def plan(self) -> "production.Topology":
+        return production.topology(self.settings)
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.settings.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def web_url(self) -> str:
+        return self.settings.web_url
+
+    def env(self) -> dict[str, str]:
+        """Both kinds of server: the settings, the proxy believed for client addresses."""
+        env = {**base_env(self.settings), **self.extra_env}
+        env.setdefault("TRUSTED_PROXIES", self.plan.host)
+        env["TICKET_LOCK_LIFETIME"] = str(self.settings.ticket_lock_lifetime_seconds)
+        return env
+
+    def _definitions(self, directory: Path) -> dict[str, _Process]:
+        s, plan = self.settings, self.plan
+        if not s.model_path.exists():
+            raise ServerError(f"No trained model at {s.model_path}: run `make model` first")
+        import yaml
+
+        endpoints = directory / "endpoints.yml"
+        endpoints.write_text(yaml.safe_dump(production.endpoints(s, plan.action_url), sort_keys=False),
+                             encoding="utf-8")
+        proxy_cfg = directory / "haproxy.cfg"
+        proxy_cfg.write_text(production.haproxy_config(plan), encoding="utf-8")
+        defined: dict[str, _Process] = {}
+        for i, port in enumerate(plan.action_ports, 1):
+            defined[f"actions{i}"] = _Process(
+                f"actions{i}",
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port), *level_flags(s)],
+                f"http://{s.action_host}:{port}/health", self.log_dir / f"actions{i}.log")
+        for i, port in enumerate(plan.rasa_ports, 1):
+            defined[f"rasa{i}"] = _Process(
+                f"rasa{i}",
+                [sys.executable, "-m", "rasa", "run", "--model", str(s.model_path), "--endpoints", str(endpoints),
+                 "--credentials", str(PROJECT_ROOT / "credentials.yml"), "--interface", plan.host,
+                 "--port", str(port), *level_flags(s)],
+                f"http://{plan.host}:{port}/webhooks/rest/", self.log_dir / f"rasa{i}.log")
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        defined["proxy"] = _Process(
+            "proxy", [haproxy, "-f", str(proxy_cfg), "-db"],
+            f"http://{plan.host}:{plan.proxy_port}/webhooks/rest/", self.log_dir / "proxy.log")
+        if self.with_web:
+            defined["web"] = _Process("web", [sys.executable, "-m", "bot.web"], f"{s.web_url}/healthz",
+                                      self.log_dir / "web.log")
+        return defined
+
+    def start(self) -> "ProductionAssistant":
+        found = production.problems(self.settings)
+        if found:
+            raise ServerError("; ".join(found))
+        if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
+            raise ServerError("haproxy is missing: install it (Debian: apt-get install -y haproxy)")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        prepare_store(self.settings)
+        self._tmp = tempfile.TemporaryDirectory(prefix="assistant-prod-")
+        self._defined = self._definitions(Path(self._tmp.name))
+        began = time.monotonic()
+        try:
+            for name in [n for n in self._defined if n.startswith(("actions", "rasa"))]:
+                self._launch(name)
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
+            for name in list(self.processes):
+                self.processes[name].wait_ready(deadline)
+            for name in [n for n in ("proxy", "web") if n in self._defined]:
+                self._launch(name)
+                self.processes[name].wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
+        except BaseException:
+            self.stop()
+            raise
+        self.start_seconds = time.monotonic() - began
+        return self
+
+    def _launch(self, name: str) -> _Process:
+        process = self._defined[name]
+        process.popen = None
+        process.start(self.env())
+        self.processes[name] = process
+        return process
+
+    def restart(self, name: str) -> None:
+        """Start one process again (after :meth:`kill`) and wait until it answers."""
+        self._launch(name).wait_ready(time.monotonic() + START_TIMEOUT_SECONDS)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill one process (SIGKILL by default: a crash, no goodbye)."""
+        process = self.processes.pop(name)
+        assert process.popen is not None
+        os.killpg(process.popen.pid, sig)
+        process.popen.wait()
+        if process.log is not None:
+            process.log.close()
+            process.log = None
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.processes.pop(name).stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def check_alive(self) -> None:
+        """Raise if a process has exited."""
+        for process in self.processes.values():
+            if process.popen is not None and process.popen.poll() is not None:
+                raise ServerError(f"{process.name} exited with code {process.popen.returncode}:\n{process.log_tail()}")
+
+    def __enter__(self) -> "ProductionAssistant":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,153 @@
+"""The production profile (``PROFILE=prod``): shared stores, replicas, a proxy.
+
+Plain Python, no Rasa import. What production needs before it starts, where
+each process listens on one machine, the proxy's configuration and the Rasa
+endpoints that point every replica at the shared stores. ``bot/servers.py``
+starts the processes; ``docker-compose.yml`` and ``deploy/k8s/`` describe the
+same topology for other machines.
+
+Topology (one machine)::
+
+    member ──► HAProxy :RASA_PORT ──cookie──► Rasa 1 :RASA_PORT+1 ─┐   ┌─► PostgreSQL (members, tracker)
+                                   └────────► Rasa 2 :RASA_PORT+2 ─┼───┤
+               HAProxy :ACTION_PORT ─────────► actions 1, 2        ─┘   └─► Redis (locks, socket.io pushes)
+               web :WEB_PORT (widget page, console) ──► HAProxy :RASA_PORT
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from bot.config import MIN_TOKEN_SECRET_BYTES, Settings
+
+#: Variables ``PROFILE=prod`` refuses to start without (each names a shared store or a secret).
+REQUIRED_VARIABLES: tuple[str, ...] = (
+    "DATABASE_URL",
+    "TRACKER_STORE_URL",
+    "LOCK_STORE_URL",
+    "MEMBER_HASH_KEY",
+    "MEMBER_TOKEN_SECRET",
+    "ASSIST_TOKEN",
+)
+
+#: The proxy's cookie that keeps a socket.io client (long-polling) on one Rasa replica.
+STICKY_COOKIE = "SERVERID"
+
+
+def missing_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The required variables that are unset or empty, in the order of :data:`REQUIRED_VARIABLES`."""
+    return [name for name in REQUIRED_VARIABLES if not environ.get(name, "").strip()]
+
+
+def problems(settings: Settings, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """What stops the production profile from starting, one sentence each (empty: fine)."""
+    found = [f"{name} is not set (the production profile needs it)" for name in missing_variables(environ)]
+    if settings.database_url and not settings.database_url.startswith("postgresql"):
+        found.append("DATABASE_URL must be a postgresql:// URL in production (SQLite is the embedded default only)")
+    if settings.tracker_store_url and not settings.tracker_store_url.startswith("postgresql"):
+        found.append("TRACKER_STORE_URL must be a postgresql:// URL")
+    if settings.lock_store_url and not settings.lock_store_url.startswith(("redis://", "rediss://")):
+        found.append("LOCK_STORE_URL must be a redis:// URL")
+    if settings.assist_token and len(settings.assist_token.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
+        found.append(f"ASSIST_TOKEN must have at least {MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -hex 32)")
+    if settings.member_hash_key and len(settings.member_hash_key.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
+        found.append(f"MEMBER_HASH_KEY must have at least {MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -hex 32)")
+    if settings.rasa_replicas < 1 or settings.action_replicas < 1:
+        found.append("RASA_REPLICAS and ACTION_REPLICAS must be at least 1")
+    return found
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where each process of the production profile listens on one machine."""
+
+    host: str
+    proxy_port: int
+    rasa_ports: tuple[int, ...]
+    action_proxy_port: int
+    action_ports: tuple[int, ...]
+    web_port: int
+
+    @property
+    def action_url(self) -> str:
+        """What every Rasa replica calls: the proxy in front of the action servers."""
+        return f"http://{self.host}:{self.action_proxy_port}/webhook"
+
+
+def topology(settings: Settings) -> Topology:
+    """The ports: the proxy takes the usual ports (RASA_PORT, ACTION_PORT), the replicas the next ones."""
+    return Topology(
+        host=settings.rasa_host,
+        proxy_port=settings.rasa_port,
+        rasa_ports=tuple(settings.rasa_port + 1 + i for i in range(settings.rasa_replicas)),
+        action_proxy_port=settings.action_port,
+        action_ports=tuple(settings.action_port + 1 + i for i in range(settings.action_replicas)),
+        web_port=settings.web_port,
+    )
+
+
+def endpoints(settings: Settings, action_url: str) -> dict:
+    """Rasa's endpoints for a production replica: shared tracker and lock stores, the actions' proxy."""
+    return {
+        "action_endpoint": {"url": action_url},
+        "tracker_store": {"type": "addons.tracker_store.ProductionTrackerStore", "url": settings.tracker_store_url},
+        "lock_store": {"type": "addons.lock_store.AtomicRedisLockStore", "url": settings.lock_store_url},
+    }
+
+
+def haproxy_config(plan: Topology, stats_port: Optional[int] = None) -> str:
+    """HAProxy's configuration for the local topology.
+
+    Rasa: round robin for REST (every replica can serve any conversation: the
+    tracker and the lock are shared), a cookie keeps a socket.io client on the
+    replica that holds its socket. Actions: round robin; a request is retried
+    on the other server only when it never reached the first one
+    (``retry-on conn-failure``), so no action runs twice.
+    """
+    rasa_servers = "\n".join(
+        f"    server rasa{i} {plan.host}:{port} check cookie rasa{i}" for i, port in enumerate(plan.rasa_ports, 1)
+    )
+    action_servers = "\n".join(
+        f"    server actions{i} {plan.host}:{port} check" for i, port in enumerate(plan.action_ports, 1)
+    )
+    stats = (
+        f"\nfrontend stats\n    bind {plan.host}:{stats_port}\n    stats enable\n    stats uri /\n"
+        if stats_port else ""
+    )
+    return f"""# Generated by bot/production.py for PROFILE=prod on one machine.
+global
+    maxconn 4096
+
+defaults
+    mode http
+    option forwardfor
+    option redispatch
+    retries 2
+    retry-on conn-failure
+    timeout connect 2s
+    timeout client 330s
+    timeout server 330s
+    timeout tunnel 1h
+    default-server inter 1s fall 2 rise 2
+
+frontend rasa
+    bind {plan.host}:{plan.proxy_port}
+    default_backend rasa
+
+backend rasa
+    balance roundrobin
+    cookie {STICKY_COOKIE} insert indirect nocache httponly
+    option httpchk GET /webhooks/rest/
+{rasa_servers}
+
+frontend actions
+    bind {plan.host}:{plan.action_proxy_port}
+    default_backend actions
+
+backend actions
+    balance roundrobin
+    option httpchk GET /health
+{action_servers}
+{stats}"""

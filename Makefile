@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup browser model run test test-random bench shell lock clean
+.PHONY: help setup browser haproxy model run test test-random bench shell lock clean
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (website with the chat widget on :8000, REST + socket.io on :5005, actions on :5055)"
@@ -35,6 +35,15 @@ $(NODE_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Debian's HAProxy for the production profile (PROFILE=prod make run) and its tests.
+haproxy:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+	  echo "Installing Debian's haproxy for the production profile ..."; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get install -y -q haproxy >/dev/null 2>&1 || { $$sudo apt-get update -q >/dev/null && $$sudo apt-get install -y -q haproxy >/dev/null; } || \
+	  { echo "Could not install haproxy: run 'apt-get install -y haproxy'"; exit 1; }; \
+	fi
+
 # Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 browser:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -56,13 +65,13 @@ $(SETUP_STAMP): requirements.txt requirements.lock scripts/find-python.sh
 model: $(SETUP_STAMP) $(NODE_STAMP)
 	@scripts/train-if-changed.sh
 
-run: model
+run: model $(if $(filter prod,$(PROFILE)),haproxy)
 	@$(PY) -m bot serve
 
-test: model browser
+test: model browser haproxy
 	@$(PY) -m pytest
 
-test-random: model browser
+test-random: model browser haproxy
 	@$(PY) -m pytest --random-order
 
 shell: model

@@ -14,7 +14,6 @@ import asyncio
 import inspect
 import json
 import logging
-import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -26,16 +25,16 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from addons.tracker_store import StoreUnavailable, last_outage
 from bot import sessions, splitting, tickets
+from bot.deliveries import Deliveries
+from bot.deliveries import for_settings as deliveries_for
 from bot.config import checked_settings, load_settings
 from bot.guard import UNAVAILABLE_REPLY, Verdict, screen
-from bot.inbound import BODY_TOO_LARGE, client_address, internal_metadata, metadata_problem
+from bot.inbound import BODY_TOO_LARGE, MESSAGE_ID_KEY, client_address, internal_metadata, metadata_problem
 
 logger = logging.getLogger(__name__)
 
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 
-#: ``/webhooks/rest/status`` reports a conversation-store failure this long (seconds).
-OUTAGE_REPORT_SECONDS = 60
 #: Longest accepted sender id on the REST channel.
 MAX_SENDER_CHARS = 128
 #: A malformed socket.io message is answered, not dropped.
@@ -82,6 +81,16 @@ async def _handed_over(conversation_id: str) -> bool:
     except Exception:  # noqa: BLE001 - the store is down: apologise as for any silence
         logger.exception("could not check for a hand-over")
         return False
+
+
+def _deliveries() -> Deliveries:
+    settings = load_settings()
+    return deliveries_for(settings.lock_store_url, settings.profile)
+
+
+async def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
+    """A blocking call (Redis, the member store) in a worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
 def guarded(on_new_message: MessageHandler) -> MessageHandler:
@@ -158,6 +167,7 @@ class MemberRestInput(InputChannel):
     def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
         handle = guarded(on_new_message)
         settings = load_settings()
+        deliveries = _deliveries()
         limit = settings.max_body_bytes
         webhook = Blueprint(f"member_rest_{id(self)}", __name__)
 
@@ -166,14 +176,14 @@ class MemberRestInput(InputChannel):
             return response.json({"status": "ok"})
 
         @webhook.route("/status", methods=["GET"])
-        async def status(_: Request) -> HTTPResponse:
-            """Monitoring: 503 while this replica's conversation store failed within the last minute."""
+        async def status(request: Request) -> HTTPResponse:
+            """Monitoring (not the proxy's check): 503 while this replica cannot reach its conversation store."""
+            agent = getattr(request.app.ctx, "agent", None)
+            store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)
+            failed = await store.check() if hasattr(store, "check") else []
             outage = last_outage()
-            recent = outage["at"] and time.time() - outage["at"] < OUTAGE_REPORT_SECONDS
-            return response.json({"status": "degraded" if recent else "ok",
-                                  "conversation_store": "unavailable" if recent else "ok",
-                                  "last_outage": outage["at"] or None, "failed": outage["what"] or None},
-                                 status=503 if recent else 200)
+            return response.json({"status": "degraded" if failed else "ok", "unavailable": failed,
+                                  "last_outage": outage["at"] or None}, status=503 if failed else 200)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -195,9 +205,26 @@ class MemberRestInput(InputChannel):
             if problem:
                 return _bad_request(problem)
             address = client_address(request.ip, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+            message_id = (metadata or {}).get(MESSAGE_ID_KEY)
+            if message_id:
+                try:
+                    first = await _off_loop(deliveries.claim, sender, message_id)
+                    if not first:  # a client's retry: the first delivery's reply, nothing processed again
+                        return response.json(await _off_loop(deliveries.reply, sender, message_id) or [])
+                except Exception:  # noqa: BLE001 - the shared store is down: apologise, process nothing
+                    logger.exception("Could not check a message id")
+                    return response.json([{"recipient_id": sender, "text": UNAVAILABLE_REPLY}])
             collector = CollectingOutputChannel()
-            await handle(UserMessage(text, collector, sender, input_channel=self.name(),
-                                     metadata=await _internal_metadata(metadata, sender, address)))
+            try:
+                await handle(UserMessage(text, collector, sender, input_channel=self.name(),
+                                         metadata=await _internal_metadata(metadata, sender, address),
+                                         message_id=message_id))
+            except BaseException:
+                if message_id:
+                    await _off_loop(deliveries.failed, sender, message_id)
+                raise
+            if message_id:
+                await _off_loop(deliveries.done, sender, message_id, collector.messages)
             return response.json(collector.messages)
 
         return webhook
@@ -232,6 +259,7 @@ class MemberSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
         handle = guarded(on_new_message)
         settings = load_settings()
+        deliveries = _deliveries()
         # Production: replicas share emits through Redis, so a message pushed by the console (or any
         # replica) reaches the widget whichever replica holds its socket.
         manager = (AsyncRedisManager(settings.lock_store_url) if settings.profile == "prod" and settings.lock_store_url
@@ -302,13 +330,19 @@ class MemberSocketIOInput(SocketIOInput):
                 return
             session = await sio.get_session(sid, namespace=namespace)
             conversation_id = session.get("conversation") or await bind(sid, tickets.new_conversation_id())
+            message_id = (metadata or {}).get(MESSAGE_ID_KEY)
+            if message_id and not await _off_loop(deliveries.claim, conversation_id, message_id):
+                await sio.emit("bot_done", {}, room=sid, namespace=namespace)
+                return  # a client's retry: the reply went to the conversation's room already
             client_metadata = dict(metadata or {})
             if session.get("token") and not client_metadata.get(sessions.TOKEN_KEY):
                 client_metadata[sessions.TOKEN_KEY] = session["token"]
             internal = await _internal_metadata(client_metadata, conversation_id, session.get("address", ""))
             try:
                 await handle(UserMessage(data.get("message", ""), output, conversation_id, input_channel=self.name(),
-                                         metadata=internal))
+                                         metadata=internal, message_id=message_id))
+                if message_id:
+                    await _off_loop(deliveries.done, conversation_id, message_id, [])
             finally:
                 await sio.emit("bot_done", {}, room=conversation_id, namespace=namespace)
 

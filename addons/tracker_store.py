@@ -27,6 +27,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import load_settings
 from bot.privacy import PERSONAL_SLOTS, REDACTED, redact
+from bot.store.db import bound_postgresql_waits
 
 logger = logging.getLogger(__name__)
 
@@ -134,14 +135,18 @@ class ProductionTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         connect_args: dict = {}
         if url.startswith("postgresql"):
+            bound_postgresql_waits(settings.db_statement_timeout_ms / 1000 + 1)
             connect_args = {"connect_timeout": settings.db_connect_timeout_seconds,
                             "options": f"-c statement_timeout={settings.db_statement_timeout_ms}"}
         self.engine = sa.create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
                                        pool_timeout=settings.db_connect_timeout_seconds, connect_args=connect_args)
         self.sessionmaker = sessionmaker(bind=self.engine)
-        with self.engine.begin() as connection:  # purge (bot/retention.py) finds idle conversations by it
-            connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_events_sender_timestamp "
-                                       "ON events (sender_id, timestamp)")
+        try:  # purge (bot/retention.py) finds idle conversations by it
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_events_sender_timestamp "
+                                           "ON events (sender_id, timestamp)")
+        except sa.exc.DBAPIError:  # another replica created it at the same moment
+            logger.info("ix_events_sender_timestamp was created by another process")
         import redis
 
         self.vault = redis.Redis.from_url(vault_url or settings.lock_store_url,
@@ -162,6 +167,20 @@ class ProductionTrackerStore(SQLTrackerStore):
             _LAST_OUTAGE.update(at=time.time(), what=what)
             logger.error("Conversation store unavailable (%s): %s: %s", what, type(exc).__name__, exc)
             raise StoreUnavailable(what) from exc
+
+    async def check(self) -> List[str]:
+        """What of the conversation store cannot be reached right now: ``database``, ``redis`` (empty: all fine)."""
+        failed = []
+        for what, probe in (("database", self._ping_database), ("redis", self.vault.ping)):
+            try:
+                await self._off_loop(f"{what} check", probe)
+            except StoreUnavailable:
+                failed.append(what)
+        return failed
+
+    def _ping_database(self) -> None:
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     # --- reading -------------------------------------------------------------------
     def _load(self, sender_id: Text, all_sessions: bool) -> Tuple[List[dict], Dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import subprocess
 import sys
@@ -11,10 +12,22 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from bot import cli, conversations
+from bot import cli, conversations, production, retention
 from bot.config import PROJECT_ROOT, ConfigError, checked_settings, load_settings
-from bot.servers import Assistant, ServerError, base_env, endpoints_file
+from bot.servers import Assistant, ProductionAssistant, ServerError, base_env, endpoints_file
 from bot.sessions import demo_secret
+
+
+def _shown(url: str) -> str:
+    """A database or Redis URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _prod_lines(settings) -> str:
+    plan = production.topology(settings)
+    return (f"\n  proxy:      HAProxy on :{plan.proxy_port} (Rasa {', '.join(map(str, plan.rasa_ports))}) and "
+            f":{plan.action_proxy_port} (actions {', '.join(map(str, plan.action_ports))})"
+            f"\n  tracker store: {_shown(settings.tracker_store_url)}; lock store: {_shown(settings.lock_store_url)}")
 
 
 def _serve(_: argparse.Namespace) -> int:
@@ -23,15 +36,23 @@ def _serve(_: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return 2
-    if settings.demo_mode and not settings.member_token_secret:
+    prod = settings.profile == "prod"
+    if prod:
+        found = production.problems(settings)
+        if found:
+            print("Cannot start the production profile: " + "; ".join(found), file=sys.stderr)
+            return 2
+    elif settings.demo_mode and not settings.member_token_secret:
         settings = replace(settings, member_token_secret=demo_secret())  # demo login and data changes
     log_dir = PROJECT_ROOT / ".logs"
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"Starting the action server and Rasa (logs in {log_dir}/) ...", flush=True)
+    what = (f"the production profile: {settings.rasa_replicas} Rasa servers, {settings.action_replicas} action "
+            "servers, HAProxy and the web process" if prod else "the action server and Rasa")
+    print(f"Starting {what} (logs in {log_dir}/) ...", flush=True)
     try:
-        assistant = Assistant(settings, log_dir, with_web=True).start()
+        assistant = (ProductionAssistant(settings, log_dir) if prod else Assistant(settings, log_dir, with_web=True)).start()
     except ServerError as exc:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
@@ -45,7 +66,7 @@ The assistant is ready (started in {assistant.start_seconds:.0f} s).
   website:    {settings.web_url}/  (the chat widget{', demo login and Demo-App' if settings.demo_mode else ''})
   socket.io:  {url}/socket.io (the widget's channel; events user_uttered / bot_uttered)
   terminal:   make shell
-  member store: {settings.database_url} ({'demo mode: demo members, see README' if settings.demo_mode else 'no demo members'})
+  member store: {_shown(settings.database_url)} ({'demo mode: demo members, see README' if settings.demo_mode else 'no demo members'}){_prod_lines(settings) if prod else ''}
   data changes: {"on" if settings.member_token_secret else "off: set MEMBER_TOKEN_SECRET to enable them"}
 Press Ctrl-C to stop.""",
         flush=True,
@@ -110,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     conv.add_argument("--url", default=load_settings().rasa_url, help="the assistant's base URL")
     conv.set_defaults(func=_conversations)
     cli.add_commands(commands)
+    retention.add_command(commands)
     args = parser.parse_args(argv)
     return args.func(args)
 

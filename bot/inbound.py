@@ -20,8 +20,10 @@ from bot.services.identification import source_key
 
 logger = logging.getLogger(__name__)
 
+#: A client's id for one message: a retry with the same id is processed once (bot/deliveries.py).
+MESSAGE_ID_KEY = "message_id"
 #: Keys a client may put into ``metadata``, with the longest accepted value.
-CLIENT_METADATA = {sessions.TOKEN_KEY: sessions.MAX_TOKEN_CHARS}
+CLIENT_METADATA = {sessions.TOKEN_KEY: sessions.MAX_TOKEN_CHARS, MESSAGE_ID_KEY: 128}
 
 BODY_TOO_LARGE = "Die Anfrage ist zu groß (höchstens {limit} KB)."
 

@@ -16,9 +16,8 @@ Topology (one machine)::
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 from bot.config import MIN_TOKEN_SECRET_BYTES, Settings
 
@@ -36,24 +35,32 @@ REQUIRED_VARIABLES: tuple[str, ...] = (
 STICKY_COOKIE = "SERVERID"
 
 
-def missing_variables(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The required variables that are unset or empty, in the order of :data:`REQUIRED_VARIABLES`."""
-    return [name for name in REQUIRED_VARIABLES if not environ.get(name, "").strip()]
+def missing_variables(settings: Settings) -> list[str]:
+    """The required variables that are unset (or still at the embedded default), in the order of
+    :data:`REQUIRED_VARIABLES`."""
+    values = {
+        "DATABASE_URL": "" if settings.uses_sqlite else settings.database_url,
+        "TRACKER_STORE_URL": settings.tracker_store_url,
+        "LOCK_STORE_URL": settings.lock_store_url,
+        "MEMBER_HASH_KEY": settings.member_hash_key,
+        "MEMBER_TOKEN_SECRET": settings.member_token_secret,
+        "ASSIST_TOKEN": settings.assist_token,
+    }
+    return [name for name in REQUIRED_VARIABLES if not values[name]]
 
 
-def problems(settings: Settings, environ: Mapping[str, str] = os.environ) -> list[str]:
+def problems(settings: Settings) -> list[str]:
     """What stops the production profile from starting, one sentence each (empty: fine)."""
-    found = [f"{name} is not set (the production profile needs it)" for name in missing_variables(environ)]
-    if settings.database_url and not settings.database_url.startswith("postgresql"):
-        found.append("DATABASE_URL must be a postgresql:// URL in production (SQLite is the embedded default only)")
+    found = [f"{name} is not set" + (" to a postgresql:// URL (SQLite is the embedded default only)"
+                                     if name == "DATABASE_URL" else "")
+             for name in missing_variables(settings)]
     if settings.tracker_store_url and not settings.tracker_store_url.startswith("postgresql"):
         found.append("TRACKER_STORE_URL must be a postgresql:// URL")
     if settings.lock_store_url and not settings.lock_store_url.startswith(("redis://", "rediss://")):
         found.append("LOCK_STORE_URL must be a redis:// URL")
-    if settings.assist_token and len(settings.assist_token.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
-        found.append(f"ASSIST_TOKEN must have at least {MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -hex 32)")
-    if settings.member_hash_key and len(settings.member_hash_key.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
-        found.append(f"MEMBER_HASH_KEY must have at least {MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -hex 32)")
+    for name, value in (("ASSIST_TOKEN", settings.assist_token), ("MEMBER_HASH_KEY", settings.member_hash_key)):
+        if value and len(value.encode("utf-8")) < MIN_TOKEN_SECRET_BYTES:
+            found.append(f"{name} must have at least {MIN_TOKEN_SECRET_BYTES} bytes (for example: openssl rand -hex 32)")
     if settings.rasa_replicas < 1 or settings.action_replicas < 1:
         found.append("RASA_REPLICAS and ACTION_REPLICAS must be at least 1")
     return found
@@ -97,7 +104,7 @@ def endpoints(settings: Settings, action_url: str) -> dict:
     }
 
 
-def haproxy_config(plan: Topology, stats_port: Optional[int] = None) -> str:
+def haproxy_config(plan: Topology, action_timeout_seconds: int = 30, stats_port: Optional[int] = None) -> str:
     """HAProxy's configuration for the local topology.
 
     Rasa: round robin for REST (every replica can serve any conversation: the
@@ -130,7 +137,10 @@ defaults
     timeout client 330s
     timeout server 330s
     timeout tunnel 1h
-    default-server inter 1s fall 2 rise 2
+    # a crashed server refuses connections at once (and requests are re-dispatched); a busy one may
+    # answer its check slowly and must not be taken out for that
+    timeout check 5s
+    default-server inter 2s fall 3 rise 2
 
 frontend rasa
     bind {plan.host}:{plan.proxy_port}
@@ -148,6 +158,7 @@ frontend actions
 
 backend actions
     balance roundrobin
+    timeout server {action_timeout_seconds + 5}s
     option httpchk GET /health
 {action_servers}
 {stats}"""

@@ -48,6 +48,15 @@ def base_env(settings: Settings) -> dict[str, str]:
     env["RASA_HOST"] = settings.rasa_host
     env["WEB_HOST"] = settings.web_host
     env["WEB_PORT"] = str(settings.web_port)
+    env["PROFILE"] = settings.profile
+    env["TICKET_LOCK_LIFETIME"] = str(settings.ticket_lock_lifetime_seconds)
+    env["ACTION_TIMEOUT_SECONDS"] = str(settings.action_timeout_seconds)
+    env["DB_CONNECT_TIMEOUT_SECONDS"] = str(settings.db_connect_timeout_seconds)
+    env["DB_STATEMENT_TIMEOUT_MS"] = str(settings.db_statement_timeout_ms)
+    for name, value in (("TRACKER_STORE_URL", settings.tracker_store_url), ("LOCK_STORE_URL", settings.lock_store_url),
+                        ("MEMBER_HASH_KEY", settings.member_hash_key), ("ASSIST_TOKEN", settings.assist_token)):
+        if value:
+            env[name] = value
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
     return env
 
@@ -306,7 +315,6 @@ class ProductionAssistant:
         """Both kinds of server: the settings, the proxy believed for client addresses."""
         env = {**base_env(self.settings), **self.extra_env}
         env.setdefault("TRUSTED_PROXIES", self.plan.host)
-        env["TICKET_LOCK_LIFETIME"] = str(self.settings.ticket_lock_lifetime_seconds)
         return env
 
     def _definitions(self, directory: Path) -> dict[str, _Process]:
@@ -319,7 +327,7 @@ class ProductionAssistant:
         endpoints.write_text(yaml.safe_dump(production.endpoints(s, plan.action_url), sort_keys=False),
                              encoding="utf-8")
         proxy_cfg = directory / "haproxy.cfg"
-        proxy_cfg.write_text(production.haproxy_config(plan), encoding="utf-8")
+        proxy_cfg.write_text(production.haproxy_config(plan, s.action_timeout_seconds), encoding="utf-8")
         defined: dict[str, _Process] = {}
         for i, port in enumerate(plan.action_ports, 1):
             defined[f"actions{i}"] = _Process(

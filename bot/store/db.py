@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -42,10 +43,41 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, connect_args={
+    bound_postgresql_waits(settings.db_statement_timeout_ms / 1000 + 1)
+    return create_engine(url, future=True, pool_pre_ping=True, pool_timeout=settings.db_connect_timeout_seconds,
+                         connect_args={
         "connect_timeout": settings.db_connect_timeout_seconds,
         "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
     })
+
+
+def bound_postgresql_waits(seconds: float) -> None:
+    """Every wait of this process for PostgreSQL ends after ``seconds`` (psycopg2's wait callback).
+
+    ``statement_timeout`` is enforced by the server and ``connect_timeout`` covers
+    only new connections: a server (or a network) that stops answering on an open
+    connection would leave its caller waiting forever. This waits with ``select``
+    and a deadline instead; past it the call fails with ``OperationalError``, like
+    any other outage, and the pool drops the connection.
+    """
+    import psycopg2
+    import psycopg2.extensions
+
+    def wait(connection) -> None:
+        while True:
+            state = connection.poll()
+            if state == psycopg2.extensions.POLL_OK:
+                return
+            readable = [connection.fileno()] if state == psycopg2.extensions.POLL_READ else []
+            writable = [connection.fileno()] if state == psycopg2.extensions.POLL_WRITE else []
+            ready = select.select(readable, writable, [], seconds)
+            if not any(ready):
+                # The wording makes SQLAlchemy treat it as a lost connection and drop it from the pool
+                # (closing it here would deadlock: psycopg2 holds the connection's lock while it waits).
+                raise psycopg2.OperationalError(
+                    f"could not receive data from server: no answer from PostgreSQL within {seconds:.0f} s")
+
+    psycopg2.extensions.set_wait_callback(wait)
 
 
 def get_engine() -> Engine:

@@ -98,7 +98,10 @@ class ApprovalRequest(Base):
     expires_at = Column(DateTime, nullable=False)
     decided_at = Column(DateTime)
 
-    __table_args__ = (Index("ix_approval_member_status", "member_id", "status"),)
+    __table_args__ = (
+        Index("ix_approval_member_status", "member_id", "status"),
+        Index("ix_approval_status_decided", "status", "decided_at"),  # python -m bot purge
+    )
 
 
 class LetterOrder(Base):
@@ -168,6 +171,8 @@ class Registration(Base):
     started_at = Column(DateTime, nullable=False)
     completed_at = Column(DateTime)
 
+    __table_args__ = (Index("ix_registrations_status_started", "status", "started_at"),)  # python -m bot purge
+
 
 class ChatSession(Base):
     """A verified website session, referenced from the conversation instead of the token itself.
@@ -236,6 +241,8 @@ class AgentSession(Base):
     last_seen_at = Column(DateTime, nullable=False)
     ended_at = Column(DateTime)
 
+    __table_args__ = (Index("ix_agent_sessions_last_seen", "last_seen_at"),)  # python -m bot purge
+
 
 class AgentLoginAttempt(Base):
     """A console login, counted under keyed hashes of the user name and the source for the growing delay."""
@@ -251,6 +258,7 @@ class AgentLoginAttempt(Base):
     __table_args__ = (
         Index("ix_agent_login_user_created", "username_key", "created_at"),
         Index("ix_agent_login_source_created", "source_key", "created_at"),
+        Index("ix_agent_login_created", "created_at"),  # python -m bot purge
     )
 
 
@@ -265,6 +273,8 @@ class SuggestionFeedback(Base):
     topic = Column(String(64), nullable=False)
     fits = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_suggestion_feedback_created", "created_at"),)  # python -m bot purge
 
 
 class UnansweredQuestion(Base):

@@ -77,8 +77,8 @@ test-random: model browser haproxy
 shell: model
 	@$(PY) -m bot shell
 
-bench: model
-	@$(PY) -m bot.bench
+bench: model $(if $(filter prod,$(PROFILE)),haproxy)
+	@$(PY) -m bot.$(if $(filter prod,$(PROFILE)),bench_prod,bench)
 
 lock:
 	@rm -rf .lock-venv

@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons.tracker_store import StoreUnavailable
 from bot.local_secrets import assist_token
 from bot.privacy import mask_text
 
@@ -55,10 +56,6 @@ class AssistInput(InputChannel):
             presented = request.headers.get("x-assist-token", "")
             return bool(token) and hmac.compare_digest(presented, token)
 
-        async def tracker_of(request: Request, conversation_id: str):
-            agent = request.app.ctx.agent
-            return agent, await agent.processor.get_tracker(conversation_id)
-
         @assist.route("/parse", methods=["POST"])
         async def parse(request: Request) -> HTTPResponse:
             if not allowed(request):
@@ -72,7 +69,12 @@ class AssistInput(InputChannel):
         async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
             if not allowed(request):
                 return _json_error("forbidden", 403)
-            _, tracker = await tracker_of(request, conversation_id)
+            agent = request.app.ctx.agent
+            try:  # the whole conversation (the production store gives a turn only its recent part)
+                tracker = (await agent.tracker_store.retrieve_full_tracker(conversation_id)
+                           or await agent.processor.get_tracker(conversation_id))
+            except StoreUnavailable:
+                return _json_error("the conversation store is unavailable", 503)
             messages = []
             for event in tracker.events:
                 if event.type_name == "user" and event.text:
@@ -108,7 +110,10 @@ class AssistInput(InputChannel):
             text, conversation_id = body.get("text"), body.get("conversation_id")
             if not isinstance(text, str) or not text.strip() or len(text) > 2000 or not isinstance(conversation_id, str):
                 return _json_error("conversation_id and text (1 to 2000 characters) are needed", 400)
-            await append_and_push(request, conversation_id, text.strip(), resume=False, from_agent=True)
+            try:
+                await append_and_push(request, conversation_id, text.strip(), resume=False, from_agent=True)
+            except StoreUnavailable:
+                return _json_error("the conversation store is unavailable", 503)
             return response.json({"status": "sent"})
 
         @assist.route("/resume", methods=["POST"])
@@ -119,7 +124,10 @@ class AssistInput(InputChannel):
             text, conversation_id = body.get("text"), body.get("conversation_id")
             if not isinstance(text, str) or not isinstance(conversation_id, str):
                 return _json_error("conversation_id and text are needed", 400)
-            await append_and_push(request, conversation_id, text, resume=True, from_agent=False)
+            try:
+                await append_and_push(request, conversation_id, text, resume=True, from_agent=False)
+            except StoreUnavailable:
+                return _json_error("the conversation store is unavailable", 503)
             return response.json({"status": "resumed"})
 
         return assist

@@ -103,6 +103,33 @@ def _vault_key(sender_id: Text) -> str:
     return f"vault:{sender_id}"
 
 
+#: The vault field with the conversation's state after its last stored event (for a shortened history).
+SNAPSHOT_FIELD = "_snapshot"
+
+
+def shortened(tail: List[dict], snapshot: Dict[str, Any], vault: Dict[str, Any]) -> Optional[List[dict]]:
+    """The last whole turns of ``tail`` (from an ``action_listen``) after the state they lead to
+    (``snapshot`` and the vault's values).
+
+    Replaying the state first and the tail after it ends in that same state: a
+    slot the tail sets ends with the tail's last value, which is the current one.
+    None when ``tail`` holds no turn boundary (``action_listen``).
+    """
+    starts = [i for i, event in enumerate(tail[:-1])
+              if event.get("event") == "action" and event.get("name") == "action_listen"]
+    if not starts:
+        return None
+    tail = tail[starts[0]:]  # from an action_listen on, as a conversation starts (the policies expect it)
+    at = float(tail[0].get("timestamp") or time.time()) - 0.001
+    state = [{"event": "slot", "name": name, "value": value, "timestamp": at}
+             for name, value in {**snapshot.get("slots", {}), **vault}.items()]
+    if snapshot.get("active_loop"):
+        state.append({"event": "active_loop", "name": snapshot["active_loop"], "timestamp": at})
+    if snapshot.get("paused"):
+        state.append({"event": "pause", "timestamp": at})
+    return state + tail
+
+
 class ProductionTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store for production: bounded, off the event loop, without personal data.
 
@@ -118,12 +145,15 @@ class ProductionTrackerStore(SQLTrackerStore):
       personal slots (``bot.privacy.PERSONAL_SLOTS``) are stored as ``***``.
       Their current values live in a Redis hash per conversation (``vault_url``,
       expiring with the session), so the flows still work; a slot reset deletes
-      its value there.
+      its value there;
+    - every turn reads at most ``history_events`` events (whole turns) after a
+      snapshot of the state before them, so a long conversation costs no more per
+      turn than a short one (Rasa would read and replay the whole session).
     """
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
                  event_broker: Optional[EventBroker] = None, vault_url: Optional[Text] = None,
-                 pool_size: int = 5, max_overflow: int = 10, **kwargs: Any) -> None:
+                 pool_size: int = 5, max_overflow: int = 10, history_events: int = 120, **kwargs: Any) -> None:
         import sqlalchemy as sa
         from sqlalchemy.orm import sessionmaker
 
@@ -149,6 +179,7 @@ class ProductionTrackerStore(SQLTrackerStore):
             logger.info("ix_events_sender_timestamp was created by another process")
         import redis
 
+        self.history_events = history_events
         self.vault = redis.Redis.from_url(vault_url or settings.lock_store_url,
                                           socket_timeout=settings.db_connect_timeout_seconds,
                                           socket_connect_timeout=settings.db_connect_timeout_seconds)
@@ -183,16 +214,29 @@ class ProductionTrackerStore(SQLTrackerStore):
             connection.exec_driver_sql("SELECT 1")
 
     # --- reading -------------------------------------------------------------------
-    def _load(self, sender_id: Text, all_sessions: bool) -> Tuple[List[dict], Dict[str, Any]]:
+    def _vault(self, sender_id: Text) -> Dict[str, Any]:
+        return {key.decode(): json.loads(value) for key, value in self.vault.hgetall(_vault_key(sender_id)).items()}
+
+    def _load(self, sender_id: Text, all_sessions: bool) -> Tuple[List[dict], Dict[str, Any], Optional[int]]:
+        """The events to rebuild the tracker from, the vault, and (for a shortened history) how many stored
+        events the returned ones stand for."""
+        vault = self._vault(sender_id)
+        snapshot = vault.pop(SNAPSHOT_FIELD, None)
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
-            events = [json.loads(row.data) for row in rows]
-        vault = {key.decode(): json.loads(value) for key, value in self.vault.hgetall(_vault_key(sender_id)).items()}
-        return events, vault
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
+            if not all_sessions and snapshot and snapshot.get("stored", 0) > self.history_events:
+                stored = query.count()
+                if stored == snapshot["stored"]:  # the snapshot belongs to exactly these events
+                    rows = query.order_by(None).order_by(self.SQLEvent.id.desc()).limit(self.history_events).all()
+                    events = shortened([json.loads(row.data) for row in reversed(rows)], snapshot, vault)
+                    if events is not None:
+                        return events, vault, stored
+            return [json.loads(row.data) for row in query.all()], vault, None
 
     async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
-        events, vault = await self._off_loop("read", lambda: self._load(sender_id, fetch_events_from_all_sessions))
+        events, vault, stored = await self._off_loop(
+            "read", lambda: self._load(sender_id, fetch_events_from_all_sessions))
         if not self.domain or not events:
             return None
         last = {}
@@ -201,7 +245,10 @@ class ProductionTrackerStore(SQLTrackerStore):
                 last[event["name"]] = index
         for name, index in last.items():
             events[index] = {**events[index], "value": vault.get(name)}
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if stored is not None:
+            tracker.stored_events = (len(tracker.events), stored)  # type: ignore[attr-defined]
+        return tracker
 
     # --- writing -------------------------------------------------------------------
     @staticmethod
@@ -246,7 +293,11 @@ class ProductionTrackerStore(SQLTrackerStore):
         pipe.execute()
         with self.session_scope() as session:
             # as Rasa's SQLTrackerStore: the events since the last stored session start are there already
-            start = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            query = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+            start = query.count()
+            loaded = getattr(tracker, "stored_events", None)
+            if loaded is not None:  # a shortened history: its first events stand for more stored ones
+                start = loaded[0] + (start - loaded[1])
             for data in self.redacted_events(tracker, start):
                 session.add(self.SQLEvent(
                     sender_id=tracker.sender_id,
@@ -257,6 +308,12 @@ class ProductionTrackerStore(SQLTrackerStore):
                     data=json.dumps(data),
                 ))
             session.commit()
+            stored = query.count()
+        snapshot = {"stored": stored, "active_loop": tracker.active_loop_name, "paused": tracker.is_paused(),
+                    "slots": {name: value for name, value in tracker.current_slot_values().items()
+                              if name not in PERSONAL_SLOTS and value is not None}}
+        self.vault.hset(key, SNAPSHOT_FIELD, json.dumps(snapshot))
+        self.vault.expire(key, self.vault_seconds)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if self.event_broker is not None:

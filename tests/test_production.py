@@ -370,6 +370,29 @@ def test_redis_down_apology_and_no_conversation_state_lost(prod: ProductionAssis
     say(prod.rest_url, member, "abbrechen")
 
 
+# --- long conversations --------------------------------------------------------------------------
+
+def test_a_task_carries_on_after_many_turns_when_only_the_recent_history_is_read(prod: ProductionAssistant,
+                                                                                stores: Stores):
+    reset_store(stores.members_url)
+    member = sender()
+    assert "Versichertennummer" in say(prod.rest_url, member, "Zugangsdaten erneut anfordern")
+    for n in range(30):  # questions in between: the task waits (and the history grows past its bound)
+        reply = say(prod.rest_url, member, "Wie lange ist der QR-Code gültig?" if n % 2 else "Was ist die 2FA?")
+        assert reply and "technisches Problem" not in reply and ("60 Tage" in reply or n % 2 == 0), (n, reply)
+    snapshot = json.loads(redis.Redis(port=6379, db=REDIS_DB).hget(f"vault:{member}", "_snapshot"))
+    assert snapshot["stored"] > 120 and snapshot["active_loop"] == "resend_form"
+    # the snapshot counts the events since the session started (action_session_start comes before)
+    assert 0 <= len(stored_events(stores, member)) - snapshot["stored"] <= 2
+    assert "Postleitzahl" in say(prod.rest_url, member, "D271828180")
+    assert "Soll ich Ihnen Ihre Zugangsdaten noch einmal per Brief" in say(prod.rest_url, member, "01067")
+    before = letters(stores)
+    assert say(prod.rest_url, member, "Nein")
+    assert letters(stores) == before
+    events = stored_events(stores, member)
+    assert [e["event"] for e in events].count("user") == 34  # every message stored once, none twice
+
+
 # --- load ---------------------------------------------------------------------------------------
 
 #: Question → a text only its answer contains.
@@ -410,3 +433,52 @@ def test_fifty_concurrent_conversations_through_the_proxy_no_error_no_crossed_re
     assert errors == [], errors[:5]
     assert min(counts) >= 2, counts
     print(f"soak: {sum(counts)} messages from 50 conversations in {seconds:.0f} s")
+
+
+# --- socket.io through the proxy ---------------------------------------------------------------
+
+def test_a_polling_widget_stays_on_one_replica_and_pushes_from_either_replica_reach_it(prod: ProductionAssistant):
+    """Long-polling needs every request of one client on the replica that holds its session (the
+    proxy's cookie); a message pushed by the console through either replica reaches the widget
+    (python-socketio's Redis manager)."""
+    import asyncio
+
+    import aiohttp
+    import socketio
+
+    async def scenario() -> tuple[list[str], str]:
+        received: asyncio.Queue = asyncio.Queue()
+        confirmed: asyncio.Queue = asyncio.Queue()
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            client = socketio.AsyncClient(reconnection=False, http_session=http)
+            client.on("bot_uttered", lambda data: received.put_nowait(data.get("text", "")))
+            client.on("session_confirm", lambda data: confirmed.put_nowait(data))
+            await client.connect(prod.settings.rasa_url, socketio_path="/socket.io", transports=["polling"],
+                                 headers={"Origin": prod.settings.allowed_origins[0]})
+            try:
+                await client.emit("session_request", {"session_id": None})
+                ticket = await asyncio.wait_for(confirmed.get(), 30)
+                conversation = ticket["session_id"] if isinstance(ticket, dict) else ticket
+                texts = []
+                for question in ("Wie lange ist der QR-Code gültig?", "Was ist die 2FA?", "Hallo"):
+                    await client.emit("user_uttered", {"message": question})
+                    texts.append(await asyncio.wait_for(received.get(), 60))
+                    await asyncio.sleep(0.5)
+                    while not received.empty():
+                        received.get_nowait()
+                cookie = {c.key: c.value for c in http.cookie_jar}.get("SERVERID", "")
+                for index in (0, 1):
+                    url = f"http://127.0.0.1:{prod.plan.rasa_ports[index]}/webhooks/assist/say"
+                    async with http.post(url, json={"conversation_id": str(conversation).split(".")[0],
+                                                    "text": f"Nachricht über Server {index + 1}"},
+                                         headers={"X-Assist-Token": prod.settings.assist_token}) as reply:
+                        assert reply.status == 200, await reply.text()
+                    texts.append(await asyncio.wait_for(received.get(), 30))
+                return texts, cookie
+            finally:
+                await client.disconnect()
+
+    texts, cookie = asyncio.run(scenario())
+    assert "60 Tage" in texts[0] and texts[1] and "digitale Assistent" in texts[2]
+    assert cookie in {"rasa1", "rasa2"}
+    assert texts[3:] == ["Nachricht über Server 1", "Nachricht über Server 2"]

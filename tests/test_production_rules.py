@@ -145,3 +145,45 @@ def test_redact_masks_patterns_and_every_known_value_anywhere():
     assert "Ringstraße" not in text and "84034" not in text and "Landshut" not in text
     assert text.count(REDACTED) == 3
     assert stored["metadata"]["note"][0] == "A******780" and stored["metadata"]["note"][1].startswith("a***@")
+
+
+# --- a long conversation's history, shortened --------------------------------------------------
+
+def test_a_shortened_history_starts_with_a_whole_turn_after_the_current_state():
+    from addons.tracker_store import shortened
+
+    tail = [{"event": "bot", "text": "…", "timestamp": 9.0},
+            {"event": "action", "name": "action_listen", "timestamp": 10.0},
+            {"event": "user", "text": "Hallo", "timestamp": 11.0},
+            {"event": "slot", "name": "requested_slot", "value": "postcode", "timestamp": 11.5},
+            {"event": "action", "name": "action_listen", "timestamp": 12.0}]
+    snapshot = {"stored": 500, "slots": {"requested_slot": "postcode", "next_task": None}, "active_loop": "resend_form",
+                "paused": True}
+    events = shortened(tail, snapshot, {"insurance_number": "D271828180"})
+    assert events[-4:] == tail[1:]  # from the first turn boundary on
+    state = events[:-4]
+    assert {(e["event"], e.get("name")) for e in state} == {
+        ("slot", "requested_slot"), ("slot", "next_task"), ("slot", "insurance_number"),
+        ("active_loop", "resend_form"), ("pause", None)}
+    assert all(e["timestamp"] < 11.0 for e in state)
+    assert shortened(tail[:1], snapshot, {}) is None  # no turn boundary: read everything
+
+
+def test_the_rebuilt_tracker_ends_in_the_stored_state():
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from addons.tracker_store import shortened
+
+    domain = Domain.load(str(Path(__file__).parent.parent / "domain.yml"))
+    tail = [{"event": "action", "name": "action_listen", "timestamp": 1.0},
+            {"event": "user", "text": "84130", "timestamp": 2.0, "parse_data": {"intent": {"name": "inform_data"}}},
+            {"event": "slot", "name": "ident_retry", "value": True, "timestamp": 3.0},
+            {"event": "action", "name": "action_listen", "timestamp": 4.0}]
+    snapshot = {"stored": 300, "slots": {"ident_retry": True, "requested_slot": "postcode"},
+                "active_loop": "resend_form", "paused": False}
+    events = shortened(tail, snapshot, {"insurance_number": "D271828180"})
+    tracker = DialogueStateTracker.from_dict("s", events, domain.slots)
+    assert tracker.active_loop_name == "resend_form"
+    assert tracker.get_slot("insurance_number") == "D271828180" and tracker.get_slot("requested_slot") == "postcode"
+    assert tracker.latest_message.text == "84130"

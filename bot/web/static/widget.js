@@ -152,7 +152,10 @@
 
   function connect() {
     if (socket) { socket.removeAllListeners(); socket.disconnect(); }
-    var options = { path: "/socket.io", transports: ["websocket", "polling"], reconnection: true };
+    // withCredentials: when the websocket is blocked and long-polling takes over, the production
+    // proxy's cookie (SERVERID) keeps every request on the server that holds the session.
+    var options = { path: "/socket.io", transports: ["websocket", "polling"], reconnection: true,
+                    withCredentials: true };
     if (token) { options.auth = { token: token }; }
     socket = window.io(CONFIG.server, options);
     socket.on("connect", function () {

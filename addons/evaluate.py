@@ -53,6 +53,12 @@ def load_holdout(path: Path = HOLDOUT) -> list[tuple[str, str]]:
     ]
 
 
+def _task_of(expected: str) -> Optional[str]:
+    """The task intent of the FAQ topic ``faq/<id>``, if it has one (``bot/faq_topics.yml``)."""
+    topic = faq.load_catalog().get(expected.split("/", 1)[-1])
+    return topic.task if topic is not None else None
+
+
 @dataclass(frozen=True)
 class Result:
     expected: str
@@ -74,6 +80,10 @@ class Result:
         """What the member gets."""
         if self.intent == faq.RETRIEVAL_INTENT:
             return "answer_right" if self.best_topic == self.expected else "answer_wrong"
+        if self.is_faq_question and self.intent == _task_of(self.expected):
+            # an explicit request ("Können Sie mir den Brief nochmal schicken?") starts the topic's own task,
+            # whose button is under the topic's answer (issue 12): the member gets what was asked for
+            return "answer_right"
         if self.intent == FALLBACK and self.offered:
             return "clarify_with_right" if self.expected in self.offered else "clarify_without_right"
         if self.intent == FALLBACK:

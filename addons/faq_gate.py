@@ -25,7 +25,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import faq, followups, tone, validation
+from bot import faq, followups, requests, tone, validation
 
 INFORM_DATA = "inform_data"
 FOLLOW_UP = "follow_up"
@@ -54,6 +54,7 @@ class FaqConfidenceGate(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         catalog = faq.load_catalog()
+        catalog_tasks = {intent for _, intent in catalog.task_buttons}
         for message in messages:
             text = message.get(TEXT) or ""
             chosen = catalog.by_title(text)
@@ -70,6 +71,13 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, INFORM_DATA)
                 continue
             intent = message.get("intent") or {}
+            if intent.get("name") not in catalog_tasks and intent.get("name") not in ("cancel", "deny") \
+                    and requests.is_action_request(text):
+                # "Kannst du mir den Brief nochmal schicken?": the task, not the FAQ text about it
+                task = requests.requested_task(message.data, catalog)
+                if task is not None:
+                    _choose_intent(message, task, intent.get("confidence", 0.0))
+                    continue
             if intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):
                 # the intent classifier hesitates, the topic selector is certain and the coverage model

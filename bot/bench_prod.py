@@ -148,6 +148,30 @@ def memory_mb(prod: ProductionAssistant) -> dict[str, float]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (its threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(prod: ProductionAssistant) -> dict[str, float]:
+    """CPU seconds so far: each of the profile's processes, and PostgreSQL and Redis (all their processes)."""
+    found: dict[str, float] = {}
+    for name, process in prod.processes.items():
+        if process.popen is not None:
+            found[re.sub(r"\d+$", "", name)] = found.get(re.sub(r"\d+$", "", name), 0.0) + _cpu_seconds(process.popen.pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            if comm in ("postgres", "redis-server"):
+                found[comm] = found.get(comm, 0.0) + _cpu_seconds(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def run_topology(replicas: int, messages: int, questions: list[str], logs: Path) -> dict:
     """Start the profile with ``replicas`` Rasa and action servers and measure it."""
     from bot.store.migrate import migrate
@@ -175,8 +199,13 @@ def run_topology(replicas: int, messages: int, questions: list[str], logs: Path)
         load(url, 4, 16, form_turn, questions)
         for kind, turn in (("faq", faq_turn), ("form", form_turn)):
             for senders in SENDERS:
+                before = cpu_by_process(prod)
                 result[(kind, senders)] = load(url, senders, max(messages, senders * len(FORM_STEPS)), turn,
                                                questions)
+                after = cpu_by_process(prod)
+                count = result[(kind, senders)]["messages"]
+                result[(kind, senders)]["cpu_ms"] = {name: 1000 * (after[name] - before.get(name, 0.0)) / count
+                                                     for name in after}
                 print(f"{replicas} replica(s), {kind}, {senders} sender(s): {result[(kind, senders)]}", flush=True)
         result["long"] = long_conversation(url, questions)
         print(f"{replicas} replica(s), messages 1-10 vs 51-60: {result['long']}", flush=True)
@@ -205,11 +234,20 @@ def render(one: dict, two: dict, messages: int) -> str:
                 f"{b['p50']:.0f} / {b['p95']:.0f} / {b['p99']:.0f} | {b['throughput']:.1f} | "
                 f"{b['throughput'] / a['throughput']:.2f} |")
     memory = ", ".join(f"{name} {mb:.0f}" for name, mb in sorted(two["memory"].items()))
+    cpu = []
+    for kind, title in (("faq", "an FAQ message"), ("form", "a form step")):
+        spent = two[(kind, 32)]["cpu_ms"]
+        total = sum(spent.values())
+        parts = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(spent.items(), key=lambda item: -item[1]))
+        cpu.append(f"{title} {total:.0f} ms ({parts}; at most {1000 * (os.cpu_count() or 1) / total:.0f} msg/s "
+                   f"on {os.cpu_count()} cores)")
     first, last = two["long"]
     lines += [
         "",
         f"- Start until the proxy answers: {one['start_s']:.1f} s (one replica each), {two['start_s']:.1f} s (two each).",
         f"- Resident memory with two replicas (MB): {memory}.",
+        "- Where the time goes (CPU per message with two replicas at 32 senders, all processes on the machine's "
+        f"cores): {'; '.join(cpu)}. Two replicas can only add what one replica leaves of the cores.",
         f"- One conversation of 60 messages (two replicas): messages 1–10 p50 {first:.0f} ms, 51–60 p50 {last:.0f} ms "
         f"({last / first:.2f}×).",
         END,

@@ -44,6 +44,8 @@ class Topic:
     id: str
     title: str
     theme: str
+    #: The guided task (its intent) that a request about this topic starts, if any.
+    task: str | None = None
 
     @property
     def intent(self) -> str:
@@ -87,7 +89,7 @@ def normalize_title(text: str) -> str:
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """Read the topic catalogue (``bot/faq_topics.yml``)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"]) for t in raw["topics"])
+    topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"], task=t.get("task")) for t in raw["topics"])
     buttons = tuple((b["text"], b["intent"]) for b in raw.get("task_buttons") or ())
     return Catalog(topics=topics, none_of_these=raw["none_of_these"], task_buttons=buttons)
 

@@ -1,0 +1,71 @@
+"""Requests to do something start the task; questions about it get the FAQ answer (bot/requests.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import faq, requests
+
+
+@pytest.mark.parametrize("text", [
+    "Ich möchte mich in der Online-Filiale registrieren lassen.",
+    "kannst du mich bitte registrieren?",
+    "ich brauch den Zugangsbrief nochmal",
+    "könnt ihr mir die zugangsdaten erneut zuschicken?",
+    "dann schick mir ein neues passwort per post",
+    "würde gerne ein neues Passwort anfordern",
+    "Können Sie mir Schritt für Schritt zeigen, wie ich die PIN zurücksetze?",
+    "hilf mir bitte, die Freigabe-PIN neu zu setzen",
+    "ich will wissen, ob mein QR-Code noch gilt",
+    "bitte prüfen Sie meinen QR-Code",
+])
+def test_requests_to_act(text):
+    assert requests.is_action_request(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Wie kann ich mich registrieren?",
+    "Ich möchte mich anmelden, was brauche ich dafür?",
+    "Mein Brief mit den Zugangsdaten ist nicht angekommen",
+    "wie bekomme ich bitte ein neues Passwort?",
+    "Ich habe mein Passwort vergessen",
+    "nein danke, schick nichts",
+    "bitte doch nicht registrieren",
+    "ich brauche keinen neuen Brief",
+    "Brauche ich die App?",
+])
+def test_questions_and_refusals_are_not_requests(text):
+    assert not requests.is_action_request(text)
+
+
+def parse(intents, topics):
+    return {"intent_ranking": [{"name": n, "confidence": c} for n, c in intents],
+            "response_selector": {"faq": {"ranking": [{"intent_response_key": f"faq/{t}", "confidence": c}
+                                                      for t, c in topics]}}}
+
+
+def test_the_task_comes_from_the_classifier_first_then_from_the_topic():
+    catalog = faq.load_catalog()
+    assert requests.requested_task(parse([("goodbye", 0.9), ("start_registration", 0.08)], [("usable_when", 0.8)]),
+                                   catalog) == "start_registration"
+    assert requests.requested_task(parse([("faq", 0.9), ("greet", 0.05)], [("letter_not_arrived", 0.7)]),
+                                   catalog) == "request_letter_resend"
+    # a task intent far down the ranking, or a weak topic, or a topic without a task: nothing
+    assert requests.requested_task(parse([("faq", 0.8), ("greet", 0.1), ("start_registration", 0.09)],
+                                         [("app_download", 0.9)]), catalog) is None
+    assert requests.requested_task(parse([("faq", 0.9)], [("password_forgotten", 0.1)]), catalog) is None
+
+
+def test_every_topic_task_is_a_task_button_under_its_answer():
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    catalog = faq.load_catalog()
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    label = {intent: text for text, intent in catalog.task_buttons}
+    with_task = [t for t in catalog.topics if t.task]
+    assert len(with_task) >= 6
+    for topic in with_task:
+        titles = [b["title"] for variant in domain["responses"][topic.response] for b in variant.get("buttons", [])]
+        assert label[topic.task] in titles or topic.id == "letter_alternative", (topic.id, titles)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from bot import faq
+from bot import faq, requests
 from bot.config import PROJECT_ROOT, load_settings
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
@@ -80,7 +80,7 @@ class Result:
         """What the member gets."""
         if self.intent == faq.RETRIEVAL_INTENT:
             return "answer_right" if self.best_topic == self.expected else "answer_wrong"
-        if self.is_faq_question and self.intent == _task_of(self.expected):
+        if self.is_faq_question and self.intent == _task_of(self.expected) and requests.is_action_request(self.text):
             # an explicit request ("Können Sie mir den Brief nochmal schicken?") starts the topic's own task,
             # whose button is under the topic's answer (issue 12): the member gets what was asked for
             return "answer_right"

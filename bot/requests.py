@@ -24,7 +24,8 @@ _STRONG_FRAME = re.compile(
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?)|(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde|h(?:ä|ae|a)tte)\s+gerne?|"
-    r"i\s+want|bitte)\b|^\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|sende|sendet|bestell|registrier|pr(?:ü|ue|u)f|mach)\w*\b")
+    r"i\s+want|bitte)\b|"
+    r"^\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach)(?:e|t|en)?\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
 #: Something the assistant can do.
 _DO = re.compile(

@@ -78,7 +78,7 @@ class FaqConfidenceGate(GraphComponent):
                 if task is not None:
                     _choose_intent(message, task, intent.get("confidence", 0.0))
                     continue
-            if intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME and faq.is_certain(message.data) \
+            if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):
                 # the intent classifier hesitates, the topic selector is certain and the coverage model
                 # sees it inside the FAQ ("Wie viele Stellen hat die PIN für die Freigabe?")
@@ -102,7 +102,7 @@ class FaqConfidenceGate(GraphComponent):
                 continue
             if followups.is_follow_up(text) and (
                     intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME)
-                    or (intent.get("name") in ("affirm", "deny") and followups.asks(text))):
+                    or (intent.get("name") in FOLLOW_UP_MISREADS and followups.asks(text))):
                 # Read in the context of the last answer by action_follow_up, which also has the ranking.
                 _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                 continue
@@ -114,6 +114,11 @@ class FaqConfidenceGate(GraphComponent):
             message.set("intent", fallback, add_to_output=True)
             message.data.setdefault("intent_ranking", []).insert(0, dict(fallback))
         return messages
+
+
+#: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"
+#: reads like a goodbye to the classifier): a question is a follow-up all the same.
+FOLLOW_UP_MISREADS = ("affirm", "deny", "goodbye", "thank")
 
 
 def _choose_topic(message: Message, topic: faq.Topic) -> None:

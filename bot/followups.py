@@ -21,7 +21,7 @@ import yaml
 FOLLOW_UPS_PATH = Path(__file__).with_name("followups.yml")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 #: At most this many words: a longer message stands on its own.
-MAX_WORDS = 9
+MAX_WORDS = 10
 _ANAPHORA = re.compile(
     r"^(und|aber|also|ok und|okay und|und wenn)\b"
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -211,8 +212,11 @@ def test_every_flow_through_the_proxy_passes_and_no_personal_data_is_stored(prod
     assert len(values) > 15
     stored = [json.dumps(event, ensure_ascii=False) for event in stored_events(stores)]
     assert len(stored) > 200
-    leaked = sorted(v for v in values if any(v in data for data in stored))
-    assert leaked == []
+    # a value counts where it stands alone: "84034" is also part of timestamps such as 1795984034.1
+    patterns = {v: re.compile(r"(?<![\d.])" + re.escape(v) + r"(?!\d)") for v in values}
+    leaked = {v: [data[:300] for data in stored if p.search(data)][:2] for v, p in patterns.items()
+              if any(p.search(data) for data in stored)}
+    assert leaked == {}
     assert not any("eyJ" in data or '"auth_token"' in data for data in stored)
     assert any('"text": "***"' in data for data in stored)  # the answers to personal questions
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from typing import Callable
 
 from bot import conversations, judge
 from bot.config import PROJECT_ROOT, load_settings
@@ -51,6 +52,17 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def run_threads(count: int, target: Callable[[int], None]) -> float:
+    """Run ``target(0)`` ... ``target(count - 1)`` in threads at once; the seconds until all have ended."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 #: Messages per simulated conversation; then the sender starts a new one (a new member).
@@ -85,13 +97,7 @@ def load_run(url: str, senders: int, per_sender: int, questions: list[str],
             with lock:
                 latencies.append(time.perf_counter() - began)
 
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(senders)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_threads(senders, sender)
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed, e.g. {errors[0]}")
     ms = [x * 1000 for x in latencies]
@@ -342,11 +348,12 @@ def render_quality(q: dict) -> list[str]:
     return lines
 
 
-def write_readme(block: str) -> None:
+def write_readme(block: str, start: str = START, end: str = END) -> None:
+    """Replace the README's section between ``start`` and ``end`` with ``block``."""
     text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
-        raise SystemExit(f"README.md has no {START} ... {END} section")
+        raise SystemExit(f"README.md has no {start} ... {end} section")
     README.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
 
 

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Callable
 
 from bot import conversations
-from bot.bench import percentile, question_mix
-from bot.config import PROJECT_ROOT, load_settings
+from bot.bench import percentile, question_mix, run_threads, write_readme
+from bot.config import load_settings
 from bot.servers import ProductionAssistant
 
-README = PROJECT_ROOT / "README.md"
 START, END = "<!-- bench-prod:start -->", "<!-- bench-prod:end -->"
 SENDERS = (1, 8, 32)
 #: Limits lifted for the benchmark: every request comes from 127.0.0.1.
@@ -108,13 +107,7 @@ def load(url: str, senders: int, messages: int, turn: Callable[[str, str, int, l
             with lock:
                 latencies.append((time.perf_counter() - began) * 1000)
 
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(senders)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_threads(senders, sender)
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed, e.g. {errors[0]}")
     return {"messages": len(latencies), "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
@@ -255,14 +248,6 @@ def render(one: dict, two: dict, messages: int) -> str:
     return "\n".join(lines)
 
 
-def write_readme(block: str) -> None:
-    text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"README.md has no {START} ... {END} section")
-    README.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench_prod", description=__doc__)
     parser.add_argument("--messages", type=int, default=192, help="messages per row (default 192)")
@@ -275,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     block = render(one, two, args.messages)
     print(block)
     if not args.no_readme:
-        write_readme(block)
+        write_readme(block, START, END)
         print("README.md updated")
     return 0
 

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -27,7 +28,7 @@ from addons.tracker_store import StoreUnavailable, last_outage
 from bot import sessions, splitting, tickets
 from bot.deliveries import Deliveries
 from bot.deliveries import for_settings as deliveries_for
-from bot.config import checked_settings, load_settings
+from bot.config import HOTLINE, checked_settings, load_settings
 from bot.guard import UNAVAILABLE_REPLY, Verdict, screen
 from bot.inbound import BODY_TOO_LARGE, MESSAGE_ID_KEY, client_address, internal_metadata, metadata_problem
 
@@ -93,6 +94,27 @@ async def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
+async def _stateless_faq_answer(text: str) -> Optional[str]:
+    """The FAQ answer to ``text`` from the NLU alone, when the gate lets one through; else None.
+
+    Used while the conversation store is down: a confident FAQ question gets its
+    answer (nothing is stored), anything that needs the conversation gets the apology.
+    """
+    from sanic import Sanic
+
+    try:
+        agent = Sanic.get_app().ctx.agent
+        parsed = await agent.parse_message(text)
+        if (parsed.get("intent") or {}).get("name") != "faq":
+            return None
+        key = parsed["response_selector"]["faq"]["response"]["utter_action"]
+        answer = agent.domain.responses[key][0]["text"]
+    except Exception:  # noqa: BLE001 - no answer without the store: the apology
+        logger.exception("No FAQ answer without the conversation store")
+        return None
+    return answer.replace("{hotline}", HOTLINE)
+
+
 def guarded(on_new_message: MessageHandler) -> MessageHandler:
     """Wrap Rasa's message handler with screening and a reply guarantee."""
     max_chars = load_settings().max_message_chars
@@ -116,9 +138,13 @@ def guarded(on_new_message: MessageHandler) -> MessageHandler:
             )
             try:
                 await on_new_message(forwarded)
-            except StoreUnavailable:  # logged by the store; nothing of this turn was stored
-                await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_REPLY)
-                return
+            except (StoreUnavailable, LockError):  # logged by the store; nothing of this turn was stored
+                # An FAQ question needs no conversation state: it is answered all the same.
+                answer = await _stateless_faq_answer(part)
+                await output.send_response(message.sender_id, {"text": answer or UNAVAILABLE_REPLY})
+                if answer is None:
+                    return
+                continue
             except Exception:  # noqa: BLE001 - the member gets an apology, the log the details
                 logger.exception("Handling a message failed")
                 break

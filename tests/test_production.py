@@ -347,6 +347,10 @@ def test_tracker_store_unreachable_apology_no_silent_new_conversation_then_state
         reply = say(prod.rest_url, member, "D271828180")
         assert HOTLINE in reply and "Entschuldigung" in reply, reply
         assert time.monotonic() - began < APOLOGY_SECONDS
+        began = time.monotonic()  # an FAQ question needs no state: answered all the same
+        faq_reply = say(prod.rest_url, sender(), "Wie lange ist der QR-Code gültig?")
+        assert "60 Tage" in faq_reply and "Entschuldigung" not in faq_reply, faq_reply
+        assert time.monotonic() - began < APOLOGY_SECONDS
         status = urllib.request.Request(f"{prod.settings.rasa_url}/webhooks/rest/status")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(status, timeout=10)
@@ -368,6 +372,8 @@ def test_redis_down_apology_and_no_conversation_state_lost(prod: ProductionAssis
         reply = say(prod.rest_url, member, "D271828180")
         assert HOTLINE in reply and "Entschuldigung" in reply, reply
         assert time.monotonic() - began < APOLOGY_SECONDS
+        faq_reply = say(prod.rest_url, sender(), "Wie lange ist der QR-Code gültig?")
+        assert "60 Tage" in faq_reply and "Entschuldigung" not in faq_reply, faq_reply
     finally:
         stores.redis.forward()
     assert "Postleitzahl" in say(prod.rest_url, member, "D271828180")

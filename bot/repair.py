@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from bot import validation
+from bot import followups, validation
 
 #: The task intents and the form each starts.
 TASK_FORMS = {
@@ -137,6 +137,8 @@ def read_phone(text: str) -> Optional[Decision]:
     if whole.ok:
         return Decision(FILL, {"phone": whole.value})
     found = validation.find_phone(text)
+    if followups.asks(text) and (found is None or not validation.check_phone(found).ok):
+        return None  # a question about the number ("muss ich die 0171 mit eingeben?"), not an attempt
     if found is not None:
         return _checked(validation.check_phone(found), "phone")
     if validation.looks_like_postcode_attempt(text):

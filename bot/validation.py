@@ -187,7 +187,9 @@ SKIP_WORDS = frozenset({"nein", "nö", "ne", "nee", "überspringen", "uebersprin
 _SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "keins", "ohne", "überspringen",
                          "ueberspringen", "skip", "weiter", "lieber"})
 _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
-                          r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht)\b")
+                          r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht|"
+                          r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
+                          r"lieber nicht)\b")
 
 
 def is_skip(raw: str) -> bool:

@@ -132,3 +132,10 @@ def test_a_yes_takes_up_only_a_single_offered_task():
     assert repair.offered_task(["Jetzt registrieren", "Meinen QR-Code prüfen"]) is None  # which one?
     assert repair.offered_task(["BMW BKK App herunterladen", "Nichts davon"]) is None
     assert repair.offered_task([]) is None
+
+
+def test_a_question_about_the_phone_number_is_not_an_attempt_but_a_skip_in_words_is_a_skip():
+    assert repair.read_phone("muss ich bei der Handynummer die 0171 mit eingeben oder nicht?") is None
+    assert repair.read_phone("kann ich auch +49 171 2345678 nehmen?").values == {"phone": "+491712345678"}
+    assert repair.read_phone("die Handynummer geb ich nicht an").action == repair.SKIP
+    assert repair.read_email("Mail lass ma weg").action == repair.SKIP

@@ -111,12 +111,14 @@ def test_invalid_numbers_with_area_code(typed):
     assert checked == v.Invalid("phone", "invalid")
 
 
-@pytest.mark.parametrize("typed", ["nein", "Überspringen", "keine!", "nein danke", " ohne "])
+@pytest.mark.parametrize("typed", ["nein", "Überspringen", "keine!", "nein danke", " ohne ", "die lass ich weg",
+                                   "Telefon auch nicht", "die Nummer gebe ich nicht an", "nicht nötig", "weglassen bitte"])
 def test_skip_words(typed):
     assert v.is_skip(typed)
 
 
-@pytest.mark.parametrize("typed", ["anna@example.de", "0170 1234567", "nein, doch: 0170 1234567"])
+@pytest.mark.parametrize("typed", ["anna@example.de", "0170 1234567", "nein, doch: 0170 1234567", "ja gerne",
+                                   "meine Nummer ist 0171 2345678"])
 def test_values_are_not_skips(typed):
     assert not v.is_skip(typed)
 

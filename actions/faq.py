@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import faq, followups, repair
+from bot import faq, followups, repair, requests
 from bot.services import gaps
 from bot.store import session_scope
 
@@ -20,6 +20,22 @@ logger = logging.getLogger(__name__)
 
 CLARIFY_RESPONSE = "utter_clarify"
 NOT_SURE_RESPONSE = "utter_not_sure"
+
+
+def recent_bot_responses(tracker: Tracker, turns: int = 3) -> List[str]:
+    """The bot's response names of the last ``turns`` turns before the current message, latest first."""
+    found: List[str] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > turns:
+                break
+        elif event.get("event") == "bot" and users:
+            name = (event.get("metadata") or {}).get("utter_action")
+            if name:
+                found.append(name)
+    return found
 
 
 def last_bot_response(tracker: Tracker) -> Optional[str]:
@@ -63,6 +79,17 @@ class ActionRouteQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message
+        text = message.get("text") or ""
+        started = start_offered_task(tracker)
+        if started:
+            return started
+        if followups.is_short(text):
+            # unclear alone, clear after the last answer ("handy hab ich aber inzwischen gewechselt")
+            answer = followups.resolve(text, recent_bot_responses(tracker))
+            if answer is not None:
+                dispatcher.utter_message(response=answer)
+                return [SlotSet("route", "answered")]
         return route(dispatcher, tracker)
 
 
@@ -71,8 +98,8 @@ class ActionFollowUp(Action):
     """Runs for ``follow_up`` (a short message that points back, see bot/followups.py).
 
     Answered in the context of the bot's last response when bot/followups.yml
-    knows the pair; otherwise like any question: the confident topic, or
-    "Meinten Sie ...?".
+    knows the pair; otherwise as the message alone would be: "not covered",
+    the confident topic, or "Meinten Sie ...?".
     """
 
     def name(self) -> Text:
@@ -82,11 +109,12 @@ class ActionFollowUp(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message
-        answer = followups.resolve(message.get("text") or "", last_bot_response(tracker))
+        started = start_offered_task(tracker)
+        if started:
+            return started
+        answer = followups.resolve(message.get("text") or "", recent_bot_responses(tracker))
         if answer is None:
-            candidates = faq.candidates_from_parse(message)
-            if faq.is_confident(candidates):
-                answer = faq.load_catalog().get(candidates[0].topic).response
+            answer = followups.without_context(message)
         if answer is not None:
             dispatcher.utter_message(response=answer)
             return []
@@ -123,6 +151,14 @@ class ActionAffirm(Action):
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return [FollowupAction(form)]
+
+
+def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """ "Kannst du das für mich machen?" right after an answer that offered one task: that task starts."""
+    if not requests.asks_to_do_it(tracker.latest_message.get("text") or ""):
+        return []
+    form = repair.offered_task([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+    return [FollowupAction(form)] if form is not None else []
 
 
 def route(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import repair, validation
+from bot import followups, repair, validation
 from bot.services import chat
 from bot.services.chat import Reply, Status
 from bot.store.models import LetterKind
@@ -52,12 +52,22 @@ def cleared() -> List[Dict[Text, Any]]:
 def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """If the member asked an FAQ question instead of answering, answer it (the form then asks again)."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") != "faq" or validation.looks_like_data(message.get("text") or ""):
+    intent = (message.get("intent") or {}).get("name")
+    if intent not in repair.FAQ_INTENTS or validation.looks_like_data(message.get("text") or ""):
         return False  # a mistyped number or IBAN is not an FAQ question
+    if intent == "follow_up":
+        # "was brauche ich dafür?" inside a task: the topic the selector is sure of, or the message's own reply
+        response = followups.without_context(message)
+        if response is None:
+            return False
+        dispatcher.utter_message(response=response)
+        return True
     selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     response = selected.get("utter_action")
     if not response:
         return False
+    if intent == "faq_upset":
+        dispatcher.utter_message(response="utter_frustration_brief")
     dispatcher.utter_message(response=response)
     return True
 

@@ -30,12 +30,14 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from bot import faq, requests
+from bot import faq, followups, requests
 from bot.config import PROJECT_ROOT, load_settings
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
 BLIND = PROJECT_ROOT / "tests" / "nlu_blind.yml"
 FALLBACK = "nlu_fallback"
+FOLLOW_UP = "follow_up"
+FAQ_UPSET = "faq_upset"
 NOT_COVERED = "not_covered"
 #: Intents whose replies do the same for the member: "not in the FAQ, here is the hotline" for a question
 #: about the online branch or about anything else; "Ja, ich bin da" or a greeting for "Hallo, ist da jemand?".
@@ -63,7 +65,7 @@ def _task_of(expected: str) -> Optional[str]:
 class Result:
     expected: str
     text: str
-    intent: str  # after the FAQ gate: faq, nlu_fallback, greet, ...
+    intent: str  # what the member's reply is decided by, in a fresh conversation: faq, nlu_fallback, greet, ...
     best_topic: str  # faq/<topic> ranked first by the response selector
     offered: tuple[str, ...]  # faq/<topic>s a clarification would offer
 
@@ -95,13 +97,33 @@ class Result:
         return self.best_topic if self.intent == faq.RETRIEVAL_INTENT else self.intent
 
 
+def fresh_intent(parsed: dict[str, Any]) -> str:
+    """The intent that decides the reply in a fresh conversation.
+
+    An FAQ question in an angry message is answered (after an apology); a follow-up
+    (``action_follow_up``) has no last answer to lean on, so it gets what the message
+    alone gets: its own reply ("not covered"), the confident topic, or "Meinten Sie ...?".
+    """
+    intent = parsed["intent"]["name"]
+    if intent == FAQ_UPSET:
+        return faq.RETRIEVAL_INTENT
+    if intent != FOLLOW_UP:
+        return intent
+    response = followups.without_context(parsed)
+    if response is None:
+        return FALLBACK
+    if response.startswith("utter_faq/"):
+        return faq.RETRIEVAL_INTENT
+    return next(i for i, r in followups.OTHERWISE_RESPONSES.items() if r == response)
+
+
 def result(expected: str, text: str, parsed: dict[str, Any]) -> Result:
     candidates = faq.candidates_from_parse(parsed)
     offered = faq.clarify(candidates, faq.faq_intent_confidence(parsed)).topics
     return Result(
         expected=expected,
         text=text,
-        intent=parsed["intent"]["name"],
+        intent=fresh_intent(parsed),
         best_topic=f"{faq.RETRIEVAL_INTENT}/{candidates[0].topic}" if candidates else "",
         offered=tuple(f"{faq.RETRIEVAL_INTENT}/{t}" for t in offered),
     )

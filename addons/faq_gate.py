@@ -32,6 +32,15 @@ FOLLOW_UP = "follow_up"
 FRUSTRATION = "frustration"
 NOT_COVERED = "not_covered"
 COMPLAIN = "complain"
+OTHER_LANGUAGE = "other_language"
+REQUEST_HUMAN = "request_human"
+THANK = "thank"
+STILL_THERE = "still_there"
+LETTER_RESEND = "request_letter_resend"
+#: An FAQ question in an angry message: an apology, then the answer (data/rules.yml).
+FAQ_UPSET = "faq_upset"
+#: Intents a thanks or an acknowledgement is sometimes taken for.
+QUESTION_INTENTS = ("faq", DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, "out_of_scope", FRUSTRATION)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -71,6 +80,29 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, INFORM_DATA)
                 continue
             intent = message.get("intent") or {}
+            if intent.get("name") != OTHER_LANGUAGE and tone.other_language(text) and not tone.is_thanks(text):
+                _choose_intent(message, OTHER_LANGUAGE, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") != COMPLAIN and tone.is_complaint(text):
+                # "Ich möchte mich über die Registrierung beschweren": the complaint, not the task it names
+                _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") not in (REQUEST_HUMAN, "bot_challenge") and tone.wants_person(text):
+                _choose_intent(message, REQUEST_HUMAN, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") in QUESTION_INTENTS and tone.checks_presence(text):
+                _choose_intent(message, STILL_THERE, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") in QUESTION_INTENTS and tone.is_thanks(text):
+                # "na gut, trotzdem danke" is no question about 2FA
+                _choose_intent(message, THANK, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") not in catalog_tasks and requests.is_letter_status_question(text):
+                _choose_intent(message, LETTER_RESEND, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") == "greet" and followups.asks(text) and len(text.split()) >= 5:
+                # "Hallo, welche Öffnungszeiten hat ...?": the question, not the greeting
+                intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())
             if intent.get("name") not in catalog_tasks and intent.get("name") not in ("cancel", "deny") \
                     and requests.is_action_request(text):
                 # "Kannst du mir den Brief nochmal schicken?": the task, not the FAQ text about it
@@ -86,12 +118,16 @@ class FaqConfidenceGate(GraphComponent):
                 continue
             unsure = intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME or (
                 intent.get("name") == faq.RETRIEVAL_INTENT
-                and not faq.is_confident(faq.candidates_from_parse(message.data)))
+                and not faq.is_confident(faq.candidates_from_parse(message.data), text))
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \
-                    and faq.outside_faq(message.data) >= faq.OUTSIDE_MIN and not followups.is_follow_up(text) \
-                    and not tone.is_upset(text) and not tone.is_complaint(text):
-                # the FAQ does not answer it: say so, instead of a guess or a list of unrelated topics
-                _choose_intent(message, NOT_COVERED, intent.get("confidence", 0.0))
+                    and faq.outside_faq(message.data) >= faq.OUTSIDE_MIN and not tone.is_upset(text):
+                # the FAQ does not answer it: say so, instead of a guess or a list of unrelated topics;
+                # a short one may still lean on the last answer ("wo genau in der App?")
+                _choose_follow_up_or(message, NOT_COVERED, text, intent)
+                continue
+            if intent.get("name") in (NOT_COVERED, "out_of_scope") and followups.is_short(text) \
+                    and (followups.is_follow_up(text) or followups.asks(text)):
+                _choose_follow_up_or(message, intent["name"], text, intent)
                 continue
             if (unsure or intent.get("name") in ("out_of_scope", FRUSTRATION)) and tone.is_complaint(text):
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
@@ -100,15 +136,22 @@ class FaqConfidenceGate(GraphComponent):
                 # an angry message the NLU cannot place gets an apology, not a list of topics
                 _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
                 continue
-            if followups.is_follow_up(text) and (
+            angry_question = intent.get("name") == faq.RETRIEVAL_INTENT or (
+                intent.get("name") == FRUSTRATION and followups.asks(text))
+            if angry_question and tone.is_upset(text) \
+                    and faq.is_confident(faq.candidates_from_parse(message.data), text):
+                # an angry message with a question the selector is sure of: sorry, then the answer
+                _choose_intent(message, FAQ_UPSET, intent.get("confidence", 0.0))
+                continue
+            if (followups.is_follow_up(text) and (
                     intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME)
-                    or (intent.get("name") in FOLLOW_UP_MISREADS and followups.asks(text))):
+                    or (intent.get("name") in FOLLOW_UP_MISREADS and followups.asks(text)))):
                 # Read in the context of the last answer by action_follow_up, which also has the ranking.
                 _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                 continue
             if intent.get("name") != faq.RETRIEVAL_INTENT:
                 continue
-            if faq.is_confident(faq.candidates_from_parse(message.data)):
+            if faq.is_confident(faq.candidates_from_parse(message.data), text):
                 continue
             fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": intent.get("confidence", 0.0)}
             message.set("intent", fallback, add_to_output=True)
@@ -119,6 +162,27 @@ class FaqConfidenceGate(GraphComponent):
 #: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"
 #: reads like a goodbye to the classifier): a question is a follow-up all the same.
 FOLLOW_UP_MISREADS = ("affirm", "deny", "goodbye", "thank")
+
+
+def _choose_follow_up_or(message: Message, otherwise: str, text: str, intent: Dict[Text, Any]) -> None:
+    """``otherwise`` for a message that stands alone; a short one becomes a follow-up that gets
+    ``otherwise`` unless a context rule fits (``action_follow_up``, bot/followups.py)."""
+    if followups.is_short(text) and not tone.is_complaint(text):
+        message.set(followups.OTHERWISE, otherwise, add_to_output=True)
+        _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
+    else:
+        _choose_intent(message, otherwise, intent.get("confidence", 0.0))
+
+
+def _next_intent(message: Message, passed_over: str, also_not: set = frozenset()) -> Dict[Text, Any]:
+    """Make the best intent other than ``passed_over`` (and ``also_not``) the message's intent; returns it."""
+    ranking = [e for e in message.get("intent_ranking") or [] if e.get("name") != passed_over]
+    allowed = [e for e in ranking if e.get("name") not in also_not]
+    chosen = dict(allowed[0]) if allowed else {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 0.0}
+    message.set("intent", chosen, add_to_output=True)
+    message.set("intent_ranking", [chosen, *[e for e in ranking if e.get("name") != chosen["name"]]],
+                add_to_output=True)
+    return chosen
 
 
 def _choose_topic(message: Message, topic: faq.Topic) -> None:

@@ -219,15 +219,19 @@ def cross_validation(folds: int = 5) -> dict:
         return found
 
 
+#: Member scripts written like the blind one but used to find gaps (tests/conversations/).
+DEV_MEMBER_SCRIPTS = ("members_dev.yml", "members_dev2.yml")
+
+
 def model_megabytes() -> float:
     return load_settings().model_path.stat().st_size / 1e6
 
 
-def blind_members(url: str, database_url: str) -> "judge.Tally":
-    """The blind member script (tests/conversations/members_blind.yml), each conversation on fresh demo members."""
+def blind_members(url: str, database_url: str, name: str = "members_blind.yml") -> "judge.Tally":
+    """A judged member script (default: the blind one), each conversation on fresh demo members."""
     from bot.store.seed import letter_orders, reset_demo
 
-    script = conversations.load_file(PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml")
+    script = conversations.load_file(PROJECT_ROOT / "tests" / "conversations" / name)
     tally, _ = judge.play(script, url, lambda: letter_orders(database_url),
                           before_each=lambda: reset_demo(database_url))
     return tally
@@ -308,8 +312,11 @@ def render_quality(q: dict) -> list[str]:
     lines = ["", "Answer quality (NLU in this process; the blind member script over REST):", "",
              "| measure | value |", "| --- | ---: |"]
     for name, key in (("held-out set (regression, `tests/nlu_holdout.yml`)", "holdout"),
+                      ("development set (`tests/nlu_dev.yml`, used to tune)", "dev"),
                       ("blind set (`tests/nlu_blind.yml`)", "blind")):
-        a = q[key]
+        a = q.get(key)
+        if not a:
+            continue
         lines += [
             f"| {name}: FAQ questions | {a['faq_questions']} |",
             f"| … right answer straight away | {a['answer_right']:.1%} |",
@@ -335,6 +342,9 @@ def render_quality(q: dict) -> list[str]:
                   f"| … dead ends | {members['dead_end_rate']:.1%} |",
                   f"| … wrong answers | {members['wrong_rate']:.1%} |",
                   f"| … letters ordered without the member's yes | {members['unconfirmed_letters']} |"]
+        for name, dev in (members.get("dev") or {}).items():
+            lines += [f"| development member script `{name}` (used to find gaps): dead ends / wrong answers | "
+                      f"{dev['dead_end_rate']:.1%} / {dev['wrong_rate']:.1%} of {dev['messages']} |"]
     lines += [f"| model file | {q['model_mb']:.0f} MB |"]
     if q.get("train_s") is not None:
         lines.append(f"| full training (`rasa train --force`) | {q['train_s']:.0f} s |")
@@ -387,15 +397,21 @@ def main(argv: list[str] | None = None) -> int:
             members = {"messages": tally.messages, "dead_end_rate": tally.dead_end_rate,
                        "wrong_rate": tally.wrong_rate, "unconfirmed_letters": len(tally.unconfirmed_letters)}
             print(f"blind member script: {members}", flush=True)
+            for name in DEV_MEMBER_SCRIPTS:  # not blind: used to find gaps (README)
+                dev = blind_members(assistant.rest_url, settings.database_url, name)
+                members.setdefault("dev", {})[name] = {"messages": dev.messages, "dead_end_rate": dev.dead_end_rate,
+                                                       "wrong_rate": dev.wrong_rate}
+            print(f"development member scripts: {members.get('dev')}", flush=True)
     ident = identification_timing()
     print(f"identification: {ident}", flush=True)
     acc = accuracy()
     blind = accuracy("tests/nlu_blind.yml")
-    print(f"held-out: {acc}\nblind: {blind}", flush=True)
+    dev_set = accuracy("tests/nlu_dev.yml")
+    print(f"held-out: {acc}\nblind: {blind}\ndevelopment: {dev_set}", flush=True)
     train_s = None if args.no_training else training_seconds()
     cv = None if args.no_training else cross_validation()
     print(f"cross-validation: {cv}", flush=True)
-    quality = {"holdout": acc, "blind": blind, "cv": cv, "members": members, "model_mb": model_megabytes(),
+    quality = {"holdout": acc, "blind": blind, "dev": dev_set, "cv": cv, "members": members, "model_mb": model_megabytes(),
                "train_s": train_s}
     block = render(results, start_s, train_s, acc, ident, long_ms, sockets, quality)
     print(block)

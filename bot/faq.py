@@ -25,6 +25,8 @@ RETRIEVAL_INTENT = "faq"
 ANSWER_MIN_CONFIDENCE = 0.3
 #: ... and at least this lead over the second-best topic.
 ANSWER_MIN_MARGIN = 0.25
+#: ... and a single word this lead.
+ONE_WORD_MIN_MARGIN = 0.5
 #: Topics below this selector confidence are not offered as a clarification.
 CLARIFY_MIN_CONFIDENCE = 0.08
 #: A clarification needs the intent classifier to rate ``faq`` at least this high.
@@ -158,13 +160,17 @@ def is_certain(parse_data: Mapping[str, Any]) -> bool:
         and outside_faq(parse_data) <= CERTAIN_MAX_OUTSIDE
 
 
-def is_confident(candidates: Sequence[Candidate]) -> bool:
-    """True when the best topic is clearly ahead: safe to answer it."""
+def is_confident(candidates: Sequence[Candidate], text: str = "") -> bool:
+    """True when the best topic is clearly ahead: safe to answer it.
+
+    A single word ("Code") says little: it is answered only when its topic is far ahead.
+    """
     if not candidates:
         return False
     best = candidates[0].confidence
     second = candidates[1].confidence if len(candidates) > 1 else 0.0
-    return best >= ANSWER_MIN_CONFIDENCE and best - second >= ANSWER_MIN_MARGIN
+    margin = ONE_WORD_MIN_MARGIN if len(text.split()) == 1 else ANSWER_MIN_MARGIN
+    return best >= ANSWER_MIN_CONFIDENCE and best - second >= margin
 
 
 def clarify(

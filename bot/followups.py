@@ -14,18 +14,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import yaml
+
+from bot import faq
 
 FOLLOW_UPS_PATH = Path(__file__).with_name("followups.yml")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 #: At most this many words: a longer message stands on its own.
-MAX_WORDS = 10
+MAX_WORDS = 14
 _ANAPHORA = re.compile(
     r"^(und|aber|also|ok und|okay und|und wenn)\b"
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
-    r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$")
+    r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
+    r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ def rules(path: Path = FOLLOW_UPS_PATH) -> tuple[FollowUp, ...]:
     return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"]) for r in raw)
 
 
+def is_short(text: str) -> bool:
+    """Short enough to lean on the last answer ("handy hab ich aber inzwischen gewechselt")."""
+    return 0 < len(fold(text).split()) <= MAX_WORDS
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that points back ("und geht das auch ...?", "wie lange dauert das?")."""
     folded = fold(text).strip()
@@ -59,12 +67,43 @@ def asks(text: str) -> bool:
     return bool(_QUESTION.search(fold(text).strip()))
 
 
-def resolve(text: str, last_response: Optional[str]) -> Optional[str]:
-    """The response that answers the follow-up ``text`` after ``last_response``, or ``None``."""
-    if not last_response:
-        return None
+def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional[str]:
+    """The response that answers the follow-up ``text`` after ``last_response``, or ``None``.
+
+    ``last_response`` may be the bot's recent responses, latest first: the first that a rule
+    knows sets the context ("Meinten Sie ...?" in between does not change the subject).
+    """
+    recent = [last_response] if isinstance(last_response, str) else list(last_response or ())
     folded = fold(text)
-    for rule in rules():
-        if last_response in rule.after and any(word in folded for word in rule.words):
-            return rule.answer
+    for response in recent:
+        if response in NO_CONTEXT:
+            continue
+        for rule in rules():
+            if response in rule.after and any(word in folded for word in rule.words):
+                return rule.answer
+        return None
+    return None
+
+
+#: Replies that set no context of their own: the one before them does.
+NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
+                        "utter_you_are_welcome", "utter_anything_else"})
+
+
+#: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).
+OTHERWISE = "follow_up_otherwise"
+#: The reply of each such intent.
+OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope"}
+
+
+def without_context(parse_data: Mapping[str, Any]) -> Optional[str]:
+    """The response for a follow-up no context rule fits: its own reply, or the confident topic; ``None``
+    means "Meinten Sie ...?" (or the hotline), as for any unclear question."""
+    otherwise = parse_data.get(OTHERWISE)
+    if otherwise in OTHERWISE_RESPONSES:
+        return OTHERWISE_RESPONSES[otherwise]
+    candidates = faq.candidates_from_parse(parse_data)
+    if faq.is_confident(candidates):
+        topic = faq.load_catalog().get(candidates[0].topic)
+        return topic.response if topic is not None else None
     return None

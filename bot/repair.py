@@ -41,6 +41,9 @@ INTERRUPTIONS = {
     "affirm": "utter_task_go_on",
 }
 LEAVE_INTENTS = frozenset({"cancel", "goodbye"})
+#: An FAQ question, plain, in an angry message (addons/faq_gate.py: an apology comes first) or short and
+#: pointing back ("was brauche ich dafür?": inside a task, the task is the context).
+FAQ_INTENTS = frozenset({"faq", "faq_upset", "follow_up"})
 #: Words that leave a task whatever the NLU says ("ach, lass gut sein", "doch nicht").
 _LEAVE = re.compile(r"\b(lass (es|mal|gut sein|das)|vergiss (es|das)|doch nicht|abbrechen|abbruch|aufh(ö|oe)ren|"
                     r"stopp?|egal|keine lust|anders (ü|ue)berlegt|will (ich )?nicht|möchte (ich )?nicht|"
@@ -223,7 +226,7 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     if sure and intent in TASK_FORMS:
         other = TASK_FORMS[intent]
         return Decision(SAY, response="utter_task_go_on") if other == form else Decision(SWITCH, form=other)
-    if intent == "faq":
+    if intent in FAQ_INTENTS:
         return Decision(FAQ, resume=True)
     if sure and intent in INTERRUPTIONS:
         response = INTERRUPTIONS[intent]

@@ -14,37 +14,48 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from bot import faq
+from bot import faq, tone
 
 #: Asking the assistant to act; counts even in a question ("Kannst du mir zeigen, wie ...?").
 _STRONG_FRAME = re.compile(
     r"\b(kannst\s+du|k(?:ö|oe|o)nnt\s+ihr|k(?:ö|oe|o)nn(?:en|ten)\s+sie|w(?:ü|ue|u)rden?\s+sie|w(?:ü|ue|u)rdest\s+du|"
-    r"hilf\s+mir|helfen\s+sie\s+mir|please\s+(?:send|reset))\b")
+    r"hilf\s+mir|helfen\s+sie\s+mir|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset))\b")
 #: Saying what one wants, "bitte", or an imperative at the start: a request unless the message asks
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?)|(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde|h(?:ä|ae|a)tte)\s+gerne?|"
-    r"i\s+want|bitte)\b|"
-    r"^\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach)(?:e|t|en)?\b")
+    r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
+    r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
+    r"(?:e|t|en)?\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
 #: Something the assistant can do.
 _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
-    r"neu\s+(?:zu\s+)?setz|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
-    r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset)")
+    r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
+    r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
+    r"gucken,?\s+ob)")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
                   r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig))\b")
 
 
 def is_action_request(text: str) -> bool:
-    """True when ``text`` asks the assistant to do something it can do (not how it works)."""
+    """True when ``text`` asks the assistant to do something it can do (not how it works).
+
+    Judged sentence by sentence: "Hab nie was damit gemacht. Prüf mal, ob der QR-Code noch geht."
+    is a request, although the first sentence holds a question word.
+    """
     folded = (text or "").casefold()
-    if not _DO.search(folded) or _NOT.search(folded):
+    if not _DO.search(folded) or _NOT.search(folded) or tone.is_complaint(folded):
         return False
     if _STRONG_FRAME.search(folded):
         return True
-    return bool(_WEAK_FRAME.search(folded)) and not _QUESTION_WORD.search(folded)
+    return any(_DO.search(sentence) and _WEAK_FRAME.search(sentence) and not _QUESTION_WORD.search(sentence)
+               for sentence in _sentences(folded))
+
+
+def _sentences(folded: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?])\s+", folded) if part.strip()]
 
 
 #: The intent classifier's guess for a task counts when it is first or second, from this confidence on ...
@@ -62,5 +73,58 @@ def requested_task(parse_data: Mapping[str, Any], catalog: "faq.Catalog") -> Opt
     candidates = faq.candidates_from_parse(parse_data)
     if candidates and candidates[0].confidence >= MIN_TOPIC_CONFIDENCE:
         topic = catalog.get(candidates[0].topic)
-        return topic.task if topic is not None else None
-    return None
+        if topic is not None and topic.task:
+            return topic.task
+    return named_task(str(parse_data.get("text") or ""))
+
+
+#: What each task is called in a request, when neither model names it ("kannst du mich registrieren?").
+_NAMED_TASKS = (
+    ("request_pin_reset", re.compile(r"\bpin\b")),
+    ("request_new_password", re.compile(r"passwort|kennwort")),
+    ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
+    ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
+    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+mich|zugang\b|konto")),
+)
+
+
+def named_task(text: str) -> Optional[str]:
+    """The task a request names in its own words, if exactly one."""
+    folded = (text or "").casefold()
+    named = [task for task, pattern in _NAMED_TASKS if pattern.search(folded)]
+    return named[0] if len(named) == 1 else None
+
+
+#: "Ist der Brief schon raus?": where the access letter is; the resend task tells (and orders only after a yes).
+_LETTER_STATUS = re.compile(
+    r"\b(?:brief|zugangsdaten|post)\b[^.?!]*\b(?:schon\s+)?(?:raus|unterwegs|verschickt|abgeschickt|versendet|"
+    r"losgeschickt|rausgegangen|in der post)\b"
+    r"|\b(?:verschickt|abgeschickt|versendet|losgeschickt)\b[^.?!]*\b(?:brief|zugangsdaten)\b")
+
+
+def is_letter_status_question(text: str) -> bool:
+    """True for a question whether the access letter has been sent."""
+    folded = (text or "").casefold()
+    return bool(_LETTER_STATUS.search(folded)) and "?" in folded or bool(
+        re.search(r"\bob\b[^.?!]*\b(?:brief|zugangsdaten)\b[^.?!]*\b(?:raus|unterwegs|verschickt|versendet)", folded))
+
+
+#: "Kannst du das für mich machen?", "gehen Sie das mit mir durch": the task just offered, done for the member.
+_FOR_ME = re.compile(
+    r"\b(?:f(?:ü|ue)r\s+mich|mit\s+mir|f(?:ü|ue)r\s+meinen\s+fall|bei\s+mir)\b[^.?!]*\b(?:mach\w*|durchgeh\w*|"
+    r"durch\s*gehen|erledig\w*|pr(?:ü|ue)f\w*|anschau\w*|ansehen|schau\w*|starten|tun)\b"
+    r"|\b(?:mach|erledig|pr(?:ü|ue)f|start)\w*\b[^.?!]*\bf(?:ü|ue)r\s+mich\b"
+    r"|\b(?:mach|erledig|pr(?:ü|ue)f)\w*\s+(?:du|sie|ihr)\s+das\b|\bgeh\w*\s+(?:du|sie)\s+das\s+mit\s+mir\b")
+
+
+def asks_to_do_it(text: str) -> bool:
+    """True for a request to do what was just explained, without naming it ("mach das bitte für mich")."""
+    folded = (text or "").casefold()
+    if re.match(r"\W*(?:und\s+)?(?:wie|was|wo|wann|warum|wieso|welche\w*)\b", folded):
+        return False  # "was muss ich bei mir machen?" asks, it does not hand over
+    return bool(_FOR_ME.search(folded)) and not _NOT.search(folded) and not re.search(r"\b(?:nein|nicht|nee)\b", folded)
+
+
+def asks_how(text: str) -> bool:
+    """True for a question with a question word ("Was brauche ich für die Anmeldung?")."""
+    return bool(_QUESTION_WORD.search((text or "").casefold()))

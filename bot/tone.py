@@ -1,4 +1,4 @@
-"""Upset members and complaints, recognised by their words when the NLU is unsure.
+"""Upset members, complaints, thanks, requests for a person and other languages, by their words.
 
 The intent classifier learns ``frustration`` and ``complain`` from examples;
 this lexicon catches the clear cases it is unsure about ("Diese Online-Filiale
@@ -15,8 +15,29 @@ _UPSET = re.compile(
     r"\b(katastroph\w*|mist|schrott\w*|scheiß\w*|scheiss\w*|sch\*+\w*|mies\w*|unfähig\w*|unfaehig\w*|frechheit|"
     r"unverschämt\w*|unverschaemt\w*|sauerei|zumutung|nervt|genervt|nervig|ärger\w*|aerger\w*|wütend|wuetend|"
     r"sauer|reicht (mir|es)|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
-    r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*)\b")
+    r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*|quatsch|kacke|"
+    r"bedient|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
+    r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r nichts|hinten und vorne nicht)\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
+
+
+#: Asking for a person ("will das mit nem Mitarbeiter klären", "gebt mir jemanden ans Telefon").
+_PERSON = re.compile(
+    r"\b(?:mit|an)\s+(?:einem|einer|einen|nem|ner|'nem|'ner)?\s*(?:echten?\s+|richtigen?\s+)?"
+    r"(?:menschen?|mitarbeiter\w*|person|berater\w*|sachbearbeiter\w*)\b"
+    r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
+    r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
+    r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b")
+#: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
+_WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche|rede|chatte|schreibe)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
+#: Thanks, in German and the languages members write in.
+_THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
+                     r"sa(?:ğ|g)ol\w*|grazie|gracias)\b")
+#: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
+_NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
+                    r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
+_TASK_WORDS = re.compile(r"registrier|anmeld|schick|bestell|zur(?:ü|ue)cksetz|pr(?:ü|ue)f|\bwill\b|m(?:ö|oe)chte|brauche")
+_ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es)\b")
 
 
 def is_upset(text: str) -> bool:
@@ -27,3 +48,61 @@ def is_upset(text: str) -> bool:
 def is_complaint(text: str) -> bool:
     """True for a message that wants to complain."""
     return bool(_COMPLAINT.search((text or "").casefold()))
+
+
+def wants_person(text: str) -> bool:
+    """True for a message that asks for a person (colleague, phone call), not about one."""
+    folded = (text or "").casefold()
+    return bool(_PERSON.search(folded)) and not _WHO_AM_I_TALKING_TO.search(folded)
+
+
+def is_thanks(text: str) -> bool:
+    """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
+    folded = (text or "").casefold().strip()
+    words = folded.split()
+    if not words or len(words) > 10 or _ASKS.search(folded):
+        return False
+    if _TASK_WORDS.search(folded):
+        return False  # "ok, ich will mich registrieren" asks for a task
+    return bool(_THANKS.search(folded)) or (len(words) <= 8 and bool(_NOTED.search(folded)))
+
+
+#: Frequent words of the languages members write in other than German; a message is in another
+#: language when it has at least two of them and none of the German ones.
+_FOREIGN = {
+    "en": {"the", "is", "are", "can", "could", "you", "your", "my", "me", "i", "i'm", "please", "help", "how",
+           "what", "where", "when", "do", "does", "don't", "not", "speak", "english", "with", "for", "to", "it",
+           "have", "need", "want", "hello", "hi", "thanks", "thank", "reset", "forgot", "of", "this", "that"},
+    "tr": {"bir", "ve", "ne", "nasıl", "nasil", "için", "icin", "lütfen", "lutfen", "merhaba", "teşekkürler",
+           "tesekkurler", "çok", "cok", "yardım", "yardim", "almanca", "türkçe", "turkce", "biliyor", "musunuz",
+           "mısınız", "misiniz", "istiyorum", "şifre", "sifre", "bu", "da", "de", "mi", "mı", "ben", "benim"},
+    "it": {"buongiorno", "ciao", "grazie", "quanto", "come", "dove", "perché", "sono", "per", "il", "la", "che",
+           "di", "non", "parla", "italiano", "dura", "posso", "della", "l'identificazione", "è"},
+    "fr": {"bonjour", "vous", "parlez", "français", "francais", "je", "est", "comment", "merci", "pour", "le",
+           "les", "une", "suis", "mon", "ma", "pas", "s'il", "plaît", "plait", "oui"},
+}
+_GERMAN = {"ich", "sie", "der", "die", "das", "und", "ist", "nicht", "wie", "was", "kann", "bitte", "mein", "meine",
+           "mit", "ein", "eine", "auf", "für", "fuer", "zu", "hab", "habe", "wo", "wann", "danke", "hallo", "geht",
+           "brauche", "muss", "noch", "auch", "es", "mir", "mich", "den", "dem", "an", "in", "bei", "von", "ja",
+           "nein", "gut", "sprechen", "deutsch", "sind", "kein", "keine", "wir", "ihr", "euch", "bis", "tschüss",
+           "servus", "demnächst", "bald", "morgen", "tag"}
+
+
+def other_language(text: str) -> bool:
+    """True for a message written in English, Turkish, Italian or French (not German with an English word)."""
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", (text or "").casefold())
+    if not words or any(w in _GERMAN for w in words):
+        return False
+    if any(ch in (text or "") for ch in "ğşıİ"):
+        return True
+    return any(len(vocabulary.intersection(words)) >= 2 for vocabulary in _FOREIGN.values())
+
+
+_PRESENCE = re.compile(r"\b(?:(?:sind\s+sie|bist\s+du|seid\s+ihr)\s+(?:noch\s+)?(?:da|dran)|(?:ist|sind)\s+(?:da|hier)\s+(?:noch\s+)?(?:wer|jemand|einer)|h(?:ö|oe)rst\s+du\s+mich|"
+                       r"antwortet?\s+(?:da\s+)?(?:wer|jemand|keiner|niemand))\b")
+
+
+def checks_presence(text: str) -> bool:
+    """True for "hallo? sind Sie noch da?": the member checks that someone answers."""
+    folded = (text or "").casefold()
+    return len(folded.split()) <= 8 and bool(_PRESENCE.search(folded))

@@ -189,7 +189,8 @@ _SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "ke
 _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
                           r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht|"
                           r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
-                          r"lieber nicht)\b")
+                          r"lieber nicht|brauch\w* (?:du|ihr|sie) nicht|lass\w* (?:ich |wir |das |die |es )?(?:frei|leer)|frei ?lassen|"
+                          r"leer ?lassen|bleibt (?:frei|leer))\b")
 
 
 def is_skip(raw: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from addons.faq_gate import FaqConfidenceGate
@@ -63,3 +64,35 @@ def test_a_title_inside_a_longer_message_is_not_a_click():
     out = gate(titled("Wer ist die Firma NECT? Was kostet die Video-Identifikation bei denen?", "faq",
                       [("nect_what", 0.5), ("nect_company", 0.45)]))
     assert out.get("intent")["name"] == "nlu_fallback"
+
+
+def said(text: str, intent: str, ranking: list[tuple[str, float]], intents: list[tuple[str, float]] = ()) -> Message:
+    msg = message(intent, ranking)
+    msg.set("text", text)
+    if intents:
+        msg.set("intent_ranking", [{"name": n, "confidence": c} for n, c in intents])
+    return gate(msg)
+
+
+def test_an_angry_question_the_selector_is_sure_of_gets_an_apology_first():
+    out = said("was soll der quatsch mit der 2 faktor kacke, warum gibt es das?", "faq", [("twofa_why", 0.95)])
+    assert out.get("intent")["name"] == "faq_upset"
+    assert out.get("response_selector")["faq"]["ranking"][0]["intent_response_key"] == "faq/twofa_why"
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("Ich möchte mich über den Ablauf der Registrierung beschweren.", "start_registration", "complain"),
+    ("Hi, can you help me reset my app PIN please?", "faq", "other_language"),
+    ("will das mit nem mitarbeiter klären", "faq", "request_human"),
+    ("na gut, trotzdem danke", "faq", "thank"),
+    ("ist der brief schon raus bei euch?", "faq", "request_letter_resend"),
+])
+def test_words_that_decide_over_the_classifier(text, intent, expected):
+    assert said(text, intent, [("twofa_why", 0.9)]).get("intent")["name"] == expected
+
+
+def test_a_greeting_with_a_question_is_the_question():
+    out = said("Hallo, wie lange dauert die Video-Identifikation bei Ihnen?", "greet", [("nect_duration", 0.93)],
+               intents=[("greet", 0.6), ("faq", 0.4)])
+    assert out.get("intent")["name"] == "faq"
+    assert said("Hallo!", "greet", [("ssl", 0.2)], intents=[("greet", 0.9)]).get("intent")["name"] == "greet"

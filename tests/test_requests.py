@@ -69,3 +69,41 @@ def test_every_topic_task_is_a_task_button_under_its_answer():
     for topic in with_task:
         titles = [b["title"] for variant in domain["responses"][topic.response] for b in variant.get("buttons", [])]
         assert label[topic.task] in titles or topic.id == "letter_alternative", (topic.id, titles)
+
+
+@pytest.mark.parametrize("text, task", [
+    ("ok dann leg ich gleich los. kannst du mich registrieren?", "start_registration"),
+    ("kannst du mir die PIN zurücksetzen?", "request_pin_reset"),
+    ("kannst du mir nochmal den Brief schicken?", "request_letter_resend"),
+    ("Kannst du mein Passwort und meine PIN zurücksetzen?", None),  # two tasks named: neither is guessed
+])
+def test_a_task_named_in_own_words(text, task):
+    assert requests.named_task(text) == task
+
+
+def test_requests_are_judged_sentence_by_sentence_and_complaints_are_no_requests():
+    assert requests.is_action_request("hab den brief letztes jahr bekommen und nie was gemacht. prüf mal ob der "
+                                      "qr code noch geht")
+    assert requests.is_action_request("meld mich bitte bei der online-filiale an")
+    assert not requests.is_action_request("Ich möchte mich über den Ablauf der Registrierung beschweren.")
+
+
+@pytest.mark.parametrize("text, status", [
+    ("ist der brief schon raus bei euch?", True),
+    ("Wurden meine Zugangsdaten schon verschickt?", True),
+    ("Mein Brief ist nicht angekommen, was tun?", False),
+    ("Kann ich die Zugangsdaten per Post bekommen?", False),
+])
+def test_letter_status_questions(text, status):
+    assert requests.is_letter_status_question(text) is status
+
+
+@pytest.mark.parametrize("text, hands_over", [
+    ("kannst du das bitte für meinen fall mit mir durchgehen?", True),
+    ("mach das bitte für mich", True),
+    ("können Sie das für mich prüfen?", True),
+    ("was muss ich bei mir machen?", False),
+    ("nein, mach das nicht für mich", False),
+])
+def test_asking_to_do_what_was_just_explained(text, hands_over):
+    assert requests.asks_to_do_it(text) is hands_over

@@ -1,0 +1,47 @@
+"""bot/followups.py: short messages read in the context of the last answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import followups
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("wo genau in der app?", "utter_faq/password_change", "utter_faq/password_change"),
+    ("was genau geht dann nicht?", "utter_faq/no_device", "utter_faq/protected_functions"),
+    ("wo kann ich die zurücksetzen falls ich sie mal vergesse", "utter_faq/twofa_pin", "utter_faq/pin_reset"),
+    ("ich hab mich aber per video registriert, nen brief hab ich nie bekommen", "utter_faq/qr_code",
+     "utter_faq/health_card_digits"),
+    ("handy hab ich aber inzwischen gewechselt", "utter_faq/new_password_2fa", "utter_faq/twofa_activation"),
+    ("und wie viele tage hab ich insgesamt zeit damit?", "utter_faq/qr_code", "utter_faq/qr_code_expired"),
+    ("geht das auch ohne dieses selfie video?", "utter_faq/password_forgotten", "utter_followup_password_by_post"),
+])
+def test_context_rules(text, last, answer):
+    assert followups.resolve(text, last) == answer
+
+
+def test_a_clarification_in_between_keeps_the_subject_but_a_new_answer_changes_it():
+    text = "wo kann ich die zurücksetzen falls ich sie mal vergesse"
+    assert followups.resolve(text, ["utter_clarify", "utter_faq/twofa_pin"]) == "utter_faq/pin_reset"
+    assert followups.resolve(text, ["utter_faq/ssl", "utter_faq/twofa_pin"]) is None
+    assert followups.resolve(text, []) is None
+
+
+@pytest.mark.parametrize("text, follow_up", [
+    ("wo genau in der app?", True),
+    ("ich hab mich aber per video registriert, nen brief hab ich nie bekommen", True),
+    ("Wie lange dauert die Video-Identifikation?", False),
+])
+def test_pointing_back(text, follow_up):
+    assert followups.is_follow_up(text) is follow_up
+
+
+def test_without_context_a_follow_up_gets_what_the_message_alone_gets():
+    def parse(ranking, **extra):
+        return {"text": "...", "response_selector": {"faq": {"ranking": [
+            {"intent_response_key": f"faq/{t}", "confidence": c} for t, c in ranking]}}, **extra}
+
+    assert followups.without_context(parse([("ssl", 0.95), ("twofa_why", 0.02)])) == "utter_faq/ssl"
+    assert followups.without_context(parse([("qr_code", 0.45), ("qr_code_expired", 0.44)])) is None
+    assert followups.without_context(parse([("ssl", 0.95)], follow_up_otherwise="not_covered")) == "utter_not_covered"

@@ -1,0 +1,80 @@
+"""bot/tone.py: upset members, complaints, thanks, requests for a person and other languages by their words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import tone
+
+
+@pytest.mark.parametrize("text", [
+    "was soll der quatsch mit dieser 2 faktor kacke, früher ging das auch ohne!!",
+    "Ich bin echt bedient, nichts klappt",
+    "ihr macht mich wahnsinnig mit eurer App",
+])
+def test_upset_in_more_words(text):
+    assert tone.is_upset(text)
+
+
+@pytest.mark.parametrize("text", ["Wie lange dauert die Video-Identifikation?", "Ich habe mein Passwort vergessen"])
+def test_plain_questions_are_not_upset(text):
+    assert not tone.is_upset(text)
+
+
+@pytest.mark.parametrize("text", [
+    "wie erreich ich euch am schnellsten? will das mit nem mitarbeiter klären",
+    "Gibt es bei Ihnen niemanden, der mir das am Telefon erklärt?",
+    "und gebt mir jemanden ans telefon, der das sofort klärt",
+    "ich will mit einem echten Menschen reden",
+])
+def test_asking_for_a_person(text):
+    assert tone.wants_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Bin ich mit einem Menschen verbunden?",  # asks who answers: the bot says it is one
+    "Sieht ein Mitarbeiter von NECT mein Wohnzimmer?",  # an FAQ question about NECT
+    "Wie lange dauert das?",
+])
+def test_questions_about_people_are_not_requests_for_one(text):
+    assert not tone.wants_person(text)
+
+
+@pytest.mark.parametrize("text", ["ok, danke trotzdem", "na gut, trotzdem danke", "perfekt, dann mach ich das heut noch",
+                                  "schade, na gut", "Çok teşekkürler", "merci"])
+def test_thanks_and_acknowledgements(text):
+    assert tone.is_thanks(text)
+
+
+@pytest.mark.parametrize("text", ["danke, und wie lange dauert das?", "ok i try german. ich will registrieren",
+                                  "ok, schick mir den Brief", "alles klar, wo finde ich den QR-Code?"])
+def test_thanks_with_a_question_or_a_task_are_not_just_thanks(text):
+    assert not tone.is_thanks(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Hi, can you help me reset my app PIN please?",
+    "my german is not so good, sorry",
+    "Buongiorno, quanto dura l'identificazione video?",
+    "Bonjour, vous parlez français ?",
+    "Şifremi unuttum, ne yapmalıyım?",
+])
+def test_other_languages(text):
+    assert tone.other_language(text)
+
+
+@pytest.mark.parametrize("text", ["Hallo, ich habe eine Frage", "App PIN reset", "sorry. pin zurücksetzen wie?",
+                                  "Ist mein QR-Code noch gültig?", "help"])
+def test_german_with_an_english_word_is_german(text):
+    assert not tone.other_language(text)
+
+
+def test_questions_that_mention_someone_are_not_requests_for_a_person():
+    assert not tone.wants_person("muss ich bei nect mit jemandem reden, der mich live sieht")
+    assert not tone.other_language("Ciao ciao, bis demnächst")
+
+
+@pytest.mark.parametrize("text, present", [("bist du noch da?", True), ("hallo? ist da jemand?", True),
+                                           ("Ist die Online-Filiale noch da, wenn ich umziehe?", False)])
+def test_checking_that_someone_answers(text, present):
+    assert tone.checks_presence(text) is present

@@ -39,6 +39,8 @@ STILL_THERE = "still_there"
 LETTER_RESEND = "request_letter_resend"
 #: An FAQ question in an angry message: an apology, then the answer (data/rules.yml).
 FAQ_UPSET = "faq_upset"
+#: An angry message without a question gets its topic's answer only when the selector is this sure of it.
+UPSET_ANSWER_MIN_CONFIDENCE = 0.8
 #: Intents a thanks or an acknowledgement is sometimes taken for.
 QUESTION_INTENTS = ("faq", DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, "out_of_scope", FRUSTRATION)
 
@@ -86,6 +88,15 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") != COMPLAIN and tone.is_complaint(text):
                 # "Ich möchte mich über die Registrierung beschweren": the complaint, not the task it names
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") == REQUEST_HUMAN and tone.asks_who_answers(text):
+                # "schreib ich hier mit einem richtigen Mitarbeiter?": the assistant says what it is
+                _choose_intent(message, "bot_challenge", intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") in ("affirm", "deny", THANK, "goodbye") and tone.is_upset(text) \
+                    and not followups.asks(text):
+                # "Na toll. Das hätte man mir auch sagen können!" is no yes or no
+                _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
                 continue
             if intent.get("name") not in (REQUEST_HUMAN, "bot_challenge") and tone.wants_person(text):
                 _choose_intent(message, REQUEST_HUMAN, intent.get("confidence", 0.0))
@@ -136,13 +147,18 @@ class FaqConfidenceGate(GraphComponent):
                 # an angry message the NLU cannot place gets an apology, not a list of topics
                 _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
                 continue
-            angry_question = intent.get("name") == faq.RETRIEVAL_INTENT or (
-                intent.get("name") == FRUSTRATION and followups.asks(text))
-            if angry_question and tone.is_upset(text) \
-                    and faq.is_confident(faq.candidates_from_parse(message.data), text):
-                # an angry message with a question the selector is sure of: sorry, then the answer
-                _choose_intent(message, FAQ_UPSET, intent.get("confidence", 0.0))
-                continue
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, FRUSTRATION) and tone.is_upset(text):
+                candidates = faq.candidates_from_parse(message.data)
+                if faq.is_confident(candidates, text) and (
+                        followups.asks(text) or candidates[0].confidence >= UPSET_ANSWER_MIN_CONFIDENCE):
+                    # a question (or a clear cue: "zehn Tage und nix im Briefkasten!") in an angry message:
+                    # sorry, then the answer
+                    _choose_intent(message, FAQ_UPSET, intent.get("confidence", 0.0))
+                    continue
+                if intent.get("name") == faq.RETRIEVAL_INTENT:
+                    # anger without a clear question ("viel zu kompliziert!"): an apology, not a guessed topic
+                    _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
+                    continue
             if (followups.is_follow_up(text) and (
                     intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME)
                     or (intent.get("name") in FOLLOW_UP_MISREADS and followups.asks(text)))):

@@ -103,7 +103,7 @@ def without_context(parse_data: Mapping[str, Any]) -> Optional[str]:
     if otherwise in OTHERWISE_RESPONSES:
         return OTHERWISE_RESPONSES[otherwise]
     candidates = faq.candidates_from_parse(parse_data)
-    if faq.is_confident(candidates):
+    if faq.is_confident(candidates, str(parse_data.get("text") or "")):
         topic = faq.load_catalog().get(candidates[0].topic)
         return topic.response if topic is not None else None
     return None

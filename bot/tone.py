@@ -17,7 +17,8 @@ _UPSET = re.compile(
     r"sauer|reicht (mir|es)|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
     r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*|quatsch|kacke|"
     r"bedient|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
-    r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r nichts|hinten und vorne nicht)\b")
+    r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
+    r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir)\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
@@ -27,9 +28,11 @@ _PERSON = re.compile(
     r"(?:menschen?|mitarbeiter\w*|person|berater\w*|sachbearbeiter\w*)\b"
     r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
     r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
-    r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b")
+    r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
+    r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
+    r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
-_WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche|rede|chatte|schreibe)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
+_WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
 #: Thanks, in German and the languages members write in.
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
                      r"sa(?:ğ|g)ol\w*|grazie|gracias)\b")
@@ -62,8 +65,8 @@ def is_thanks(text: str) -> bool:
     words = folded.split()
     if not words or len(words) > 10 or _ASKS.search(folded):
         return False
-    if _TASK_WORDS.search(folded):
-        return False  # "ok, ich will mich registrieren" asks for a task
+    if _TASK_WORDS.search(folded) or is_upset(folded):
+        return False  # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks
     return bool(_THANKS.search(folded)) or (len(words) <= 8 and bool(_NOTED.search(folded)))
 
 
@@ -106,3 +109,9 @@ def checks_presence(text: str) -> bool:
     """True for "hallo? sind Sie noch da?": the member checks that someone answers."""
     folded = (text or "").casefold()
     return len(folded.split()) <= 8 and bool(_PRESENCE.search(folded))
+
+
+def asks_who_answers(text: str) -> bool:
+    """True for "schreibe ich hier mit einem Menschen?": who answers, not a request for a person."""
+    folded = (text or "").casefold()
+    return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschine|ki\b", folded))

@@ -139,7 +139,7 @@ def test_holdout_covers_every_topic():
         assert len(by_intent.get(topic.intent, [])) >= 5, topic.id
 
 
-@pytest.mark.parametrize("held_out", ["nlu_holdout.yml", "nlu_blind.yml"])
+@pytest.mark.parametrize("held_out", ["nlu_holdout.yml", "nlu_dev.yml", "nlu_blind.yml"])
 def test_held_out_sets_are_not_in_the_training_data(held_out: str):
     found = leaks(examples_in(PROJECT_ROOT / "tests" / held_out), training_examples())
     assert not found, f"{held_out}: phrasings that are (nearly) training examples:\n" + "\n".join(found)

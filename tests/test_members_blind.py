@@ -68,20 +68,21 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
     assert tally.dead_end_rate <= MAX_DEAD_ENDS, summary + "\n" + "\n".join(report)
 
 
-#: The development script (tests/conversations/members_dev.yml, not blind: used to find gaps such as
-#: requests to act that got the FAQ text) holds what is reached there (4.0 %).
-DEV = PROJECT_ROOT / "tests" / "conversations" / "members_dev.yml"
-MAX_DEV_DEAD_ENDS = 0.06
+#: The development scripts (tests/conversations/members_dev*.yml: written like the blind one, but not blind: used to
+#: find gaps such as requests to act that got the FAQ text) hold what is reached there (README).
+DEV_CEILINGS = {"members_dev.yml": 0.04, "members_dev2.yml": 0.05, "members_dev3.yml": 0.10}
 
 
 @pytest.mark.live
-def test_the_development_member_script_stays_where_it_is(rest_url: str, assistant: Assistant, capsys):
+@pytest.mark.parametrize("name", sorted(DEV_CEILINGS))
+def test_the_development_member_scripts_stay_where_they_are(name: str, rest_url: str, assistant: Assistant, capsys):
     database_url = assistant.settings.database_url
-    tally, report = judge.play(conversations.load_file(DEV), rest_url, lambda: letter_orders(database_url),
+    script = conversations.load_file(PROJECT_ROOT / "tests" / "conversations" / name)
+    tally, report = judge.play(script, rest_url, lambda: letter_orders(database_url),
                                before_each=lambda: reset_store(database_url))
     summary = (f"{tally.messages} messages: dead ends {tally.dead_end_rate:.1%}, wrong answers "
                f"{tally.wrong_rate:.1%}, unconfirmed letters {tally.unconfirmed_letters}")
     with capsys.disabled():
-        print(f"\ndevelopment member script: {summary}")
+        print(f"\ndevelopment member script {name}: {summary}")
     assert tally.messages >= 150 and not tally.unconfirmed_letters, summary + "\n" + "\n".join(report)
-    assert tally.dead_end_rate <= MAX_DEV_DEAD_ENDS, summary + "\n" + "\n".join(report)
+    assert tally.dead_end_rate <= DEV_CEILINGS[name], summary + "\n" + "\n".join(report)

@@ -207,7 +207,7 @@ def routes(settings: Settings, templates) -> list[Route]:
             return JSONResponse({"error": "Bitte geben Sie eine Frage ein (höchstens 2000 Zeichen)."}, status_code=400)
         parsed = rasa.call("parse", {"text": question.strip()})
         candidates = faq.candidates_from_parse(parsed)
-        confident = faq.is_confident(candidates)
+        confident = faq.is_confident(candidates, question.strip())
         suggestions = []
         for index, candidate in enumerate(candidates[:3]):
             topic = catalog.get(candidate.topic)

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.faq import recent_bot_responses
 from actions.offloop import off_loop
 from bot import followups, repair, validation
 from bot.services import chat
@@ -56,8 +57,10 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if intent not in repair.FAQ_INTENTS or validation.looks_like_data(message.get("text") or ""):
         return False  # a mistyped number or IBAN is not an FAQ question
     if intent == "follow_up":
-        # "was brauche ich dafür?" inside a task: the topic the selector is sure of, or the message's own reply
-        response = followups.without_context(message)
+        # "wie lange dauert das, bis er da ist?" before the letter is confirmed: read against the task's last
+        # messages; else the topic the selector is sure of, or the message's own reply
+        response = followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) \
+            or followups.without_context(message)
         if response is None:
             return False
         dispatcher.utter_message(response=response)

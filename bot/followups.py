@@ -28,14 +28,19 @@ _ANAPHORA = re.compile(
     r"^(und|aber|also|ok und|okay und|und wenn)\b"
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
     r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
-    r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b")
+    r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
 
 
 @dataclass(frozen=True)
 class FollowUp:
     after: frozenset[str]
     words: tuple[str, ...]
-    answer: str
+    answer: str  # a response, or SAME: the context's own answer again ("und was soll ich jetzt machen?")
+    unless: tuple[str, ...] = ()  # words that turn the question around ("ohne auf die Post zu warten")
+
+
+#: ``answer: same`` in bot/followups.yml: the answer that set the context, once more.
+SAME = "same"
 
 
 def fold(text: str) -> str:
@@ -45,7 +50,8 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def rules(path: Path = FOLLOW_UPS_PATH) -> tuple[FollowUp, ...]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["follow_ups"]
-    return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"]) for r in raw)
+    return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"],
+                          tuple(fold(w) for w in r.get("unless") or ())) for r in raw)
 
 
 def is_short(text: str) -> bool:
@@ -79,8 +85,9 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
         if response in NO_CONTEXT:
             continue
         for rule in rules():
-            if response in rule.after and any(word in folded for word in rule.words):
-                return rule.answer
+            if response in rule.after and any(word in folded for word in rule.words) \
+                    and not any(word in folded for word in rule.unless):
+                return response if rule.answer == SAME else rule.answer
         return None
     return None
 

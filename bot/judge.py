@@ -77,6 +77,13 @@ ACCEPTED = {
     "out_of_scope": {OUT_OF_SCOPE, NOT_COVERED, NOT_SURE, HUMAN},
     "data": {DATA, TASK},
 }
+#: Follow-up replies that carry part of a topic's FAQ answer (domain.yml): they answer that topic.
+FOLLOW_UP_TOPICS = {
+    # "Alternativ können Sie ein neues Passwort per Post anfordern." (password_forgotten)
+    "utter_followup_password_by_post": ("password_forgotten",),
+    # the post delivery times (letter_alternative) and "erst nach Zugang der Anmeldedaten" (usable_when)
+    "utter_followup_letter_time": ("letter_alternative", "usable_when"),
+}
 #: Wants for which any FAQ answer is a wrong answer.
 NO_FAQ_ANSWER = {"not_covered", "out_of_scope", "language", "complaint", "upset", "bot", "human", "greet", "bye",
                  "thanks", "data", "check"}
@@ -139,6 +146,7 @@ def judge(want: Iterable[str], messages: list[dict]) -> Verdict:
     wants = tuple(want)
     names = tuple(response_name(str(m.get("text") or "")) or "?" for m in messages if m.get("text"))
     answered = {n.split("/", 1)[1] for n in names if n.startswith("utter_faq/")}
+    answered |= {topic for n in names for topic in FOLLOW_UP_TOPICS.get(n, ())}
     offered = {str(b.get("title")) for m in messages for b in (m.get("buttons") or [])}
     kinds = {kind_of(None if n == "?" else n) for n in names}
     wanted_topics = {w.split(":", 1)[1] for w in wants if w.startswith("faq:")}

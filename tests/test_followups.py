@@ -45,3 +45,10 @@ def test_without_context_a_follow_up_gets_what_the_message_alone_gets():
     assert followups.without_context(parse([("ssl", 0.95), ("twofa_why", 0.02)])) == "utter_faq/ssl"
     assert followups.without_context(parse([("qr_code", 0.45), ("qr_code_expired", 0.44)])) is None
     assert followups.without_context(parse([("ssl", 0.95)], follow_up_otherwise="not_covered")) == "utter_not_covered"
+
+
+def test_words_that_turn_a_question_around_and_the_same_answer_again():
+    assert followups.resolve("geht das über die app auch sofort ohne auf post zu warten?",
+                             "utter_faq/password_forgotten") is None
+    assert followups.resolve("und was soll ich jetzt machen?", "utter_faq/postcode_moved") == "utter_faq/postcode_moved"
+    assert followups.resolve("bankverbindung auch?", "utter_faq/protected_functions") == "utter_faq/protected_functions"

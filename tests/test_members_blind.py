@@ -16,8 +16,8 @@ from bot.store.seed import letter_orders
 from tests.conftest import reset_store
 
 BLIND = PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml"
-#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (14.9 %, README) so it cannot slip.
-MAX_DEAD_ENDS = 0.17
+#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (13.7 %, README) so it cannot slip.
+MAX_DEAD_ENDS = 0.15
 
 
 def test_the_blind_script_is_big_enough_and_fully_annotated():
@@ -70,7 +70,7 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
 
 #: The development scripts (tests/conversations/members_dev*.yml: written like the blind one, but not blind: used to
 #: find gaps such as requests to act that got the FAQ text) hold what is reached there (README).
-DEV_CEILINGS = {"members_dev.yml": 0.04, "members_dev2.yml": 0.05, "members_dev3.yml": 0.10}
+DEV_CEILINGS = {"members_dev.yml": 0.04, "members_dev2.yml": 0.05, "members_dev3.yml": 0.07}
 
 
 @pytest.mark.live
@@ -86,3 +86,12 @@ def test_the_development_member_scripts_stay_where_they_are(name: str, rest_url:
         print(f"\ndevelopment member script {name}: {summary}")
     assert tally.messages >= 150 and not tally.unconfirmed_letters, summary + "\n" + "\n".join(report)
     assert tally.dead_end_rate <= DEV_CEILINGS[name], summary + "\n" + "\n".join(report)
+
+
+def test_a_follow_up_reply_answers_the_topic_whose_faq_text_it_carries():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    by_post = [{"text": domain["responses"]["utter_followup_password_by_post"][0]["text"]}]
+    assert not judge.judge(["faq:password_forgotten"], by_post).dead_end
+    assert judge.judge(["faq:ssl"], by_post).dead_end

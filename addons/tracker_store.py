@@ -26,7 +26,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import load_settings
-from bot.privacy import PERSONAL_SLOTS, REDACTED, redact
+from bot.privacy import OPAQUE_SLOTS, PERSONAL_SLOTS, REDACTED, redact
 from bot.store.db import bound_postgresql_waits
 
 logger = logging.getLogger(__name__)
@@ -277,7 +277,8 @@ class ProductionTrackerStore(SQLTrackerStore):
                 parse["text"] = REDACTED
                 data["parse_data"] = parse
             stored.append(data)
-        return [redact(data, known) for data in stored]
+        return [data if data.get("event") == "slot" and data.get("name") in OPAQUE_SLOTS else redact(data, known)
+                for data in stored]
 
     def _write(self, tracker: DialogueStateTracker) -> None:
         vault_values = {name: tracker.get_slot(name) for name in PERSONAL_SLOTS}

@@ -173,6 +173,10 @@ PERSONAL_SLOTS = frozenset({
     "new_street", "new_house_number", "new_postcode", "new_city", "new_email", "new_phone", "new_iban",
     "change_summary",
 })
+#: Slots that hold identifiers the assistant made up itself (an approval request's public id).
+#: They are never personal data, and a masked id is another id: the production tracker store
+#: keeps their values as they are ("ab12cdef34567890" looks like the start of an IBAN).
+OPAQUE_SLOTS = frozenset({"approval_id"})
 #: What stands in a stored event for a personal value.
 REDACTED = "***"
 

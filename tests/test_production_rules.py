@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -14,7 +15,7 @@ import redis
 
 from bot import deliveries, production
 from bot.config import load_settings, problems
-from bot.privacy import REDACTED, redact
+from bot.privacy import REDACTED, mask_text, redact
 
 SECRET = "x" * 32
 
@@ -145,6 +146,25 @@ def test_redact_masks_patterns_and_every_known_value_anywhere():
     assert "Ringstraße" not in text and "84034" not in text and "Landshut" not in text
     assert text.count(REDACTED) == 3
     assert stored["metadata"]["note"][0] == "A******780" and stored["metadata"]["note"][1].startswith("a***@")
+
+
+def test_a_stored_approval_id_is_kept_as_it_is_and_personal_values_are_not():
+    """An id such as "ab12cdef34567890" reads like the start of an IBAN: masking it made the next replica
+    look for a request that does not exist (``Status?`` answered "keinen offenen Änderungsantrag")."""
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from addons.tracker_store import ProductionTrackerStore
+
+    ids = ["ab12cdef34567890", "0171234567890abc", "a123456789abcdef"]
+    assert all(mask_text(i) != i for i in ids)  # each one would be masked as free text
+    events = [ActionExecuted("action_listen"), UserUttered("Landshut"), SlotSet("new_city", "Landshut"),
+              *(SlotSet("approval_id", i) for i in ids), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("s", events)
+    stored = ProductionTrackerStore.redacted_events(tracker, 0)
+    assert [e["value"] for e in stored if e.get("name") == "approval_id"] == ids
+    assert next(e for e in stored if e.get("name") == "new_city")["value"] == REDACTED
+    assert "Landshut" not in json.dumps(stored)
 
 
 # --- a long conversation's history, shortened --------------------------------------------------

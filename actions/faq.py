@@ -154,8 +154,10 @@ class ActionAffirm(Action):
 
 
 def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:
-    """ "Kannst du das für mich machen?" right after an answer that offered one task: that task starts."""
-    if not requests.asks_to_do_it(tracker.latest_message.get("text") or ""):
+    """ "Kannst du das für mich machen?" or "schick ihn halt nochmal" right after an answer that offered one
+    task: that task starts."""
+    text = tracker.latest_message.get("text") or ""
+    if not requests.asks_to_do_it(text) and not requests.is_action_request(text):
         return []
     form = repair.offered_task([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
     return [FollowupAction(form)] if form is not None else []

@@ -15,7 +15,7 @@ whatever the models say: the member chose it.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -89,7 +89,12 @@ class FaqConfidenceGate(GraphComponent):
                 # "Ich möchte mich über die Registrierung beschweren": the complaint, not the task it names
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
                 continue
-            if intent.get("name") == REQUEST_HUMAN and tone.asks_who_answers(text):
+            if intent.get("name") not in (THANK, "goodbye") and tone.thanks_anyway(text):
+                # "na toll. trotzdem danke": the member is done; thanks, not an apology
+                _choose_intent(message, THANK, intent.get("confidence", 0.0))
+                continue
+            if intent.get("name") in (REQUEST_HUMAN, DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT) \
+                    and tone.asks_who_answers(text) and followups.asks(text):
                 # "schreib ich hier mit einem richtigen Mitarbeiter?": the assistant says what it is
                 _choose_intent(message, "bot_challenge", intent.get("confidence", 0.0))
                 continue
@@ -114,12 +119,22 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") == "greet" and followups.asks(text) and len(text.split()) >= 5:
                 # "Hallo, welche Öffnungszeiten hat ...?": the question, not the greeting
                 intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())
+            if intent.get("name") in catalog_tasks and requests.asks_how(text) and not requests.is_action_request(text):
+                # "sorry. pin zurücksetzen wie?" asks how it works: the FAQ answer (it offers the task)
+                topic = _confident_topic(message, text, catalog)
+                if topic is not None and topic.task == intent.get("name"):
+                    _choose_intent(message, faq.RETRIEVAL_INTENT, intent.get("confidence", 0.0))
+                    continue
             if intent.get("name") not in catalog_tasks and intent.get("name") not in ("cancel", "deny") \
                     and requests.is_action_request(text):
                 # "Kannst du mir den Brief nochmal schicken?": the task, not the FAQ text about it
                 task = requests.requested_task(message.data, catalog)
                 if task is not None:
                     _choose_intent(message, task, intent.get("confidence", 0.0))
+                    continue
+                if followups.is_short(text):
+                    # "schick ihn halt nochmal": the task the last answer offered (action_follow_up)
+                    _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
             if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):
@@ -178,6 +193,12 @@ class FaqConfidenceGate(GraphComponent):
 #: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"
 #: reads like a goodbye to the classifier): a question is a follow-up all the same.
 FOLLOW_UP_MISREADS = ("affirm", "deny", "goodbye", "thank")
+
+
+def _confident_topic(message: Message, text: str, catalog: faq.Catalog) -> Optional[faq.Topic]:
+    """The FAQ topic the selector is confident of, if any."""
+    candidates = faq.candidates_from_parse(message.data)
+    return catalog.get(candidates[0].topic) if faq.is_confident(candidates, text) else None
 
 
 def _choose_follow_up_or(message: Message, otherwise: str, text: str, intent: Dict[Text, Any]) -> None:

@@ -94,7 +94,7 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
 
 #: Replies that set no context of their own: the one before them does.
 NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
-                        "utter_you_are_welcome", "utter_anything_else"})
+                        "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief"})
 
 
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).

@@ -20,11 +20,17 @@ from bot import faq, tone
 _STRONG_FRAME = re.compile(
     r"\b(kannst\s+du|k(?:ö|oe|o)nnt\s+ihr|k(?:ö|oe|o)nn(?:en|ten)\s+sie|w(?:ü|ue|u)rden?\s+sie|w(?:ü|ue|u)rdest\s+du|"
     r"hilf\s+mir|helfen\s+sie\s+mir|hilfst\s+du\s+mir|helft\s+mir|kannst\s+ma|k(?:ö|oe)nnen\s+sie\s+mir|"
-    r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset))\b")
+    r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset)|"
+    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir)\b"
+    # "kann man den nicht einfach nochmal losschicken?"
+    r"|\bk(?:a|ö|oe)nn\w*\s+man\b[^.?!]*\b(?:nochmal|noch\s+mal|erneut)\b[^.?!]*\b(?:\w*schick\w*|\w*send\w*)\b"
+    # having it done: "kann ich mir ein neues zuschicken lassen?" (not "... auch per Post ... oder ...?")
+    r"|\b(?:kann|k(?:ö|oe)nnte|darf)\s+ich\s+mir\b(?:(?!\bauch\b|\boder\b)[^.?!])*\b(?:schicken|zuschicken|senden|zusenden|bestellen)\s+lassen\b")
 #: Saying what one wants, "bitte", or an imperative at the start: a request unless the message asks
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
-    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde|h(?:ä|ae|a)tte)\s+gerne?|"
+    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
+    r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
     r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
@@ -34,7 +40,7 @@ _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
-    r"gucken,?\s+ob)")
+    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b)")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
                   r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig))\b")

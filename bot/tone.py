@@ -35,7 +35,7 @@ _PERSON = re.compile(
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
 #: Thanks, in German and the languages members write in.
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
-                     r"sa(?:ğ|g)ol\w*|grazie|gracias)\b")
+                     r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott)\b")
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
 _NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
                     r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
@@ -57,6 +57,16 @@ def wants_person(text: str) -> bool:
     """True for a message that asks for a person (colleague, phone call), not about one."""
     folded = (text or "").casefold()
     return bool(_PERSON.search(folded)) and not _WHO_AM_I_TALKING_TO.search(folded)
+
+
+#: Thanks despite everything ("na toll. trotzdem danke"): thanks, even in an angry message.
+_THANKS_ANYWAY = re.compile(r"\b(?:trotzdem|dennoch|immerhin|wenigstens)\s+(?:vielen\s+)?dank\w*|\bdanke\s+(?:trotzdem|dennoch)\b")
+
+
+def thanks_anyway(text: str) -> bool:
+    """True for "trotzdem danke" without a question: the member is done, if not happy."""
+    folded = (text or "").casefold()
+    return bool(_THANKS_ANYWAY.search(folded)) and not _ASKS.search(folded) and len(folded.split()) <= 10
 
 
 def is_thanks(text: str) -> bool:
@@ -88,7 +98,9 @@ _GERMAN = {"ich", "sie", "der", "die", "das", "und", "ist", "nicht", "wie", "was
            "mit", "ein", "eine", "auf", "für", "fuer", "zu", "hab", "habe", "wo", "wann", "danke", "hallo", "geht",
            "brauche", "muss", "noch", "auch", "es", "mir", "mich", "den", "dem", "an", "in", "bei", "von", "ja",
            "nein", "gut", "sprechen", "deutsch", "sind", "kein", "keine", "wir", "ihr", "euch", "bis", "tschüss",
-           "servus", "demnächst", "bald", "morgen", "tag"}
+           "servus", "demnächst", "bald", "morgen", "tag", "du", "bist", "oder", "wer", "wos", "wia", "fürs", "des",
+           "brauch", "mei", "ned", "net", "nix", "schon", "mal", "halt", "denn", "doch", "aber", "wenn", "dann",
+           "gibt", "gibts", "sitzt", "hier", "jetzt"}
 
 
 def other_language(text: str) -> bool:

@@ -18,6 +18,11 @@ from bot import faq, requests
     "hilf mir bitte, die Freigabe-PIN neu zu setzen",
     "ich will wissen, ob mein QR-Code noch gilt",
     "bitte prüfen Sie meinen QR-Code",
+    "ich würde mich gerne bei der Online-Filiale anmelden",
+    "würd mir gern ein neues Passwort bestellen",
+    "Kann ich mir die Zugangsdaten zuschicken lassen?",
+    "kann man mir das nicht erneut zusenden?",
+    "ich hätte gern nen Zugang für die Online-Filiale",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -33,6 +38,8 @@ def test_requests_to_act(text):
     "bitte doch nicht registrieren",
     "ich brauche keinen neuen Brief",
     "Brauche ich die App?",
+    "kann ich mir das Passwort auch per Post schicken lassen oder nur in der App?",
+    "wie würde ich mich denn gern anmelden, per Video oder Brief?",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)

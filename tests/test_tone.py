@@ -78,3 +78,18 @@ def test_questions_that_mention_someone_are_not_requests_for_a_person():
                                            ("Ist die Online-Filiale noch da, wenn ich umziehe?", False)])
 def test_checking_that_someone_answers(text, present):
     assert tone.checks_presence(text) is present
+
+
+@pytest.mark.parametrize("text", ["So ein Mist. Danke trotzdem", "na super. trotzdem vielen dank", "vergelt's gott"])
+def test_thanks_despite_anger_are_thanks(text):
+    assert tone.thanks_anyway(text) or tone.is_thanks(text)
+
+
+def test_thanks_despite_anger_with_a_question_is_no_goodbye():
+    assert not tone.thanks_anyway("danke trotzdem, aber wie geht das jetzt?")
+
+
+@pytest.mark.parametrize("text", ["wos kost des, brauch i do a app?", "bist du a KI oder sitzt da wer?",
+                                  "mei, des is halt do so"])
+def test_dialect_and_colloquial_german_is_german(text):
+    assert not tone.other_language(text)

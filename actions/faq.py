@@ -86,7 +86,8 @@ class ActionRouteQuestion(Action):
             return started
         if followups.is_short(text):
             # unclear alone, clear after the last answer ("handy hab ich aber inzwischen gewechselt")
-            answer = followups.resolve(text, recent_bot_responses(tracker))
+            recent = recent_bot_responses(tracker)
+            answer = followups.resolve(text, recent) or followups.same_topic(message, recent)
             if answer is not None:
                 dispatcher.utter_message(response=answer)
                 return [SlotSet("route", "answered")]

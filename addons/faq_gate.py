@@ -116,6 +116,11 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") not in catalog_tasks and requests.is_letter_status_question(text):
                 _choose_intent(message, LETTER_RESEND, intent.get("confidence", 0.0))
                 continue
+            own_state = requests.own_state_task(text)
+            if own_state is not None and intent.get("name") not in catalog_tasks:
+                # "hab ich die 2FA eigentlich schon aktiviert?": the check looks it up
+                _choose_intent(message, own_state, intent.get("confidence", 0.0))
+                continue
             if intent.get("name") == "greet" and followups.asks(text) and len(text.split()) >= 5:
                 # "Hallo, welche Öffnungszeiten hat ...?": the question, not the greeting
                 intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())
@@ -125,7 +130,7 @@ class FaqConfidenceGate(GraphComponent):
                 if topic is not None and topic.task == intent.get("name"):
                     _choose_intent(message, faq.RETRIEVAL_INTENT, intent.get("confidence", 0.0))
                     continue
-            if intent.get("name") not in catalog_tasks and intent.get("name") not in ("cancel", "deny") \
+            if intent.get("name") not in catalog_tasks and intent.get("name") != "deny" \
                     and requests.is_action_request(text):
                 # "Kannst du mir den Brief nochmal schicken?": the task, not the FAQ text about it
                 task = requests.requested_task(message.data, catalog)

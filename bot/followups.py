@@ -114,3 +114,13 @@ def without_context(parse_data: Mapping[str, Any]) -> Optional[str]:
         topic = faq.load_catalog().get(candidates[0].topic)
         return topic.response if topic is not None else None
     return None
+
+
+def same_topic(parse_data: Mapping[str, Any], recent: Sequence[str]) -> Optional[str]:
+    """The answer again for a short unclear message whose topic the selector is confident of and which was
+    just answered ("auch sonntags?" after the video-ident hours): it points back to that answer."""
+    candidates = faq.candidates_from_parse(parse_data)
+    if not faq.is_confident(candidates, str(parse_data.get("text") or "")):
+        return None
+    topic = faq.load_catalog().get(candidates[0].topic)
+    return topic.response if topic is not None and topic.response in recent else None

@@ -195,6 +195,26 @@ def _other_task(ranking: dict[str, float], form: str, minimum: float) -> Optiona
     return None
 
 
+#: Words that put another task in place of this one ("also lieber ein neues Passwort").
+_INSTEAD = re.compile(r"\b(lieber|stattdessen|statt dessen|eigentlich|sondern|vielmehr)\b")
+
+
+#: ... unless the thing named is not wanted either ("lieber keinen neuen Brief").
+_NOT_THAT = re.compile(r"\bkein\w*\s+(?:\w+\s+)?(?:brief|passwort|kennwort|pin|code|qr|registrierung|zugangsdaten)|"
+                       r"\bnichts\b")
+
+
+def _named_other_task(text: str, form: str) -> Optional[str]:
+    """The form of another task the member names in their own words instead of this one, if any."""
+    from bot import requests
+
+    folded = text.casefold()
+    if not _INSTEAD.search(folded) or _NOT_THAT.search(folded):
+        return None
+    named = requests.named_task(folded)
+    return TASK_FORMS[named] if named in TASK_FORMS and TASK_FORMS[named] != form else None
+
+
 def interpret(requested: str, text: str, intent: str, confidence: float, form: str,
               remembered_number: Optional[str] = None, ranking: Optional[dict[str, float]] = None) -> Decision:
     """What the member's ``text`` means while the task ``form`` asks for ``requested``.
@@ -206,6 +226,9 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     text = text or ""
     if requested == "letter_confirmed":
         read = read_confirmation(text, intent, confidence)
+        other = _named_other_task(text, form) if read is not None and read.action == NO else None
+        if other is not None:  # "nee, also lieber ein neues Passwort": no letter of this kind, the other task
+            return Decision(SWITCH, form=other)
     elif requested == "insurance_number":
         read = read_identification(text, remembered_number)
     else:
@@ -215,7 +238,7 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     ranking = {**(ranking or {}), intent: confidence}
     folded = text.casefold()
     if _MIND_CHANGE.search(folded) or _LEAVE.search(folded) or intent in LEAVE_INTENTS | {"deny"}:
-        other = _other_task(ranking, form, MIN_SWITCH_CONFIDENCE)
+        other = _other_task(ranking, form, MIN_SWITCH_CONFIDENCE) or _named_other_task(text, form)
         if other is not None:  # "lieber ..." naming another task: that task starts
             return Decision(SWITCH, form=other)
     sure = confidence >= MIN_CONFIDENCE

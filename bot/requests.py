@@ -31,6 +31,7 @@ _STRONG_FRAME = re.compile(
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
     r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
+    r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
     r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
@@ -107,6 +108,20 @@ _LETTER_STATUS = re.compile(
     r"\b(?:brief|zugangsdaten|post)\b[^.?!]*\b(?:schon\s+)?(?:raus|unterwegs|verschickt|abgeschickt|versendet|"
     r"losgeschickt|rausgegangen|in der post)\b"
     r"|\b(?:verschickt|abgeschickt|versendet|losgeschickt)\b[^.?!]*\b(?:brief|zugangsdaten)\b")
+
+
+#: "Hab ich die Zwei-Faktor-Anmeldung schon aktiviert?": the member's own state, which the task can look up.
+_OWN_STATE = re.compile(
+    r"\b(?:hab\w*|bin|ist)\s+(?:ich|meine?)\b[^.?!]*\b(?:schon|bereits|eigentlich)\b[^.?!]*"
+    r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b")
+
+
+def own_state_task(text: str) -> Optional[str]:
+    """The task that looks up what the member asks about their own 2FA state, if they ask."""
+    folded = (text or "").casefold()
+    if not _OWN_STATE.search(folded):
+        return None
+    return "check_2fa_activation" if re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr", folded) else None
 
 
 def is_letter_status_question(text: str) -> bool:

@@ -52,3 +52,16 @@ def test_words_that_turn_a_question_around_and_the_same_answer_again():
                              "utter_faq/password_forgotten") is None
     assert followups.resolve("und was soll ich jetzt machen?", "utter_faq/postcode_moved") == "utter_faq/postcode_moved"
     assert followups.resolve("bankverbindung auch?", "utter_faq/protected_functions") == "utter_faq/protected_functions"
+
+
+def _parse(text: str, ranking: list[tuple[str, float]]) -> dict:
+    return {"text": text, "response_selector": {"faq": {"ranking": [
+        {"intent_response_key": f"faq/{topic}", "confidence": c} for topic, c in ranking]}}}
+
+
+def test_a_short_unclear_message_on_the_topic_just_answered_gets_that_answer_again():
+    parse = _parse("auch sonntags?", [("nect_hours", 0.96), ("twofa_why", 0.01)])
+    assert followups.same_topic(parse, ["utter_faq/nect_hours"]) == "utter_faq/nect_hours"
+    assert followups.same_topic(parse, ["utter_faq/ssl"]) is None  # another subject: no guess
+    unsure = _parse("auch sonntags?", [("nect_hours", 0.5), ("nect_duration", 0.4)])
+    assert followups.same_topic(unsure, ["utter_faq/nect_hours"]) is None

@@ -87,6 +87,18 @@ def test_leaving_and_switching_win_only_without_data():
     assert (stop.action, stop.form) == (SWITCH, "password_letter_form")
 
 
+def test_a_task_named_in_own_words_instead_of_this_one_starts_also_at_the_letter_question():
+    # the classifier ranks no task, the member names it: "lieber ein neues Passwort"
+    switch = interpret("letter_confirmed", "nee halt, eigentlich reicht mir ein neues Kennwort", "deny", 0.8,
+                       "resend_form", ranking={"deny": 0.8})
+    assert (switch.action, switch.form) == (SWITCH, "password_letter_form")
+    assert interpret("letter_confirmed", "nein, lieber doch keinen neuen Brief", "deny", 0.8, "password_letter_form",
+                     ranking={"deny": 0.8}).action == NO
+    assert interpret("letter_confirmed", "nein", "deny", 0.9, "resend_form").action == NO
+    # without a word that puts it instead, a named task is no switch
+    assert interpret("letter_confirmed", "nein, das Passwort weiß ich", "deny", 0.9, "resend_form").action == NO
+
+
 def test_asking_for_the_same_task_again_goes_on():
     decision = interpret("postcode", "ich will den brief nochmal", "request_letter_resend", 0.9, "resend_form")
     assert (decision.action, decision.response) == (SAY, "utter_task_go_on")

@@ -114,3 +114,17 @@ def test_letter_status_questions(text, status):
 ])
 def test_asking_to_do_what_was_just_explained(text, hands_over):
     assert requests.asks_to_do_it(text) is hands_over
+
+
+@pytest.mark.parametrize("text, task", [
+    ("ist meine Zwei-Faktor-Authentifizierung eigentlich schon eingerichtet?", "check_2fa_activation"),
+    ("hab ich 2FA bereits aktiviert?", "check_2fa_activation"),
+    ("wie habe ich die 2FA aktiviert?", None),
+    ("Wie aktiviere ich die Zwei-Faktor-Authentifizierung?", None),
+])
+def test_questions_about_the_own_2fa_state_are_looked_up(text, task):
+    assert requests.own_state_task(text) == task
+
+
+def test_a_wish_after_a_complaint_about_it_is_a_request():
+    assert requests.is_action_request("Mit der PIN komme ich nicht klar und will sie neu setzen.")

@@ -25,7 +25,7 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 #: At most this many words: a longer message stands on its own.
 MAX_WORDS = 14
 _ANAPHORA = re.compile(
-    r"^(und|aber|also|ok und|okay und|und wenn)\b"
+    r"^(und|aber|also|ok und|okay und|und wenn|auch|ohne|nur)\b"
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
     r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
     r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
@@ -94,7 +94,8 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
 
 #: Replies that set no context of their own: the one before them does.
 NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
-                        "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief"})
+                        "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief",
+                        "utter_not_covered", "utter_out_of_scope"})
 
 
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).

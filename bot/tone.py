@@ -30,7 +30,8 @@ _PERSON = re.compile(
     r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
-    r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b")
+    r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
+    r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
 #: Thanks, in German and the languages members write in.

@@ -16,6 +16,16 @@ from bot import followups
     ("handy hab ich aber inzwischen gewechselt", "utter_faq/new_password_2fa", "utter_faq/twofa_activation"),
     ("und wie viele tage hab ich insgesamt zeit damit?", "utter_faq/qr_code", "utter_faq/qr_code_expired"),
     ("geht das auch ohne dieses selfie video?", "utter_faq/password_forgotten", "utter_followup_password_by_post"),
+    ("und was, wenn der Brief verloren geht?", "utter_faq/usable_when", "utter_faq/letter_not_arrived"),
+    ("und per Brief, ab wann dann?", "utter_faq/usable_when", "utter_faq/usable_when"),
+    ("was passiert, wenn ich es nicht rechtzeitig schaffe?", "utter_faq/approval_how", "utter_faq/approval_expired"),
+    ("muss ich dann von vorne anfangen?", "utter_faq/approval_expired", "utter_faq/approval_expired"),
+    ("kann ich die mir selbst ausdenken?", "utter_faq/twofa_pin", "utter_faq/twofa_pin"),
+    ("und mit Fingerabdruck?", "utter_faq/approval_how", "utter_faq/approval_how"),
+    ("und wenn ich es mal vergesse?", "utter_faq/password_change", "utter_faq/password_forgotten"),
+    ("ist das auch mein Login?", "utter_faq/insurance_number_format", "utter_faq/credentials"),
+    ("ist das irgendwie zertifiziert?", "utter_faq/nect_what", "utter_faq/nect_company"),
+    ("und wenn ich keine Lust auf das Ganze habe?", "utter_faq/twofa_why", "utter_faq/no_device"),
 ])
 def test_context_rules(text, last, answer):
     assert followups.resolve(text, last) == answer
@@ -65,3 +75,13 @@ def test_a_short_unclear_message_on_the_topic_just_answered_gets_that_answer_aga
     assert followups.same_topic(parse, ["utter_faq/ssl"]) is None  # another subject: no guess
     unsure = _parse("auch sonntags?", [("nect_hours", 0.5), ("nect_duration", 0.4)])
     assert followups.same_topic(unsure, ["utter_faq/nect_hours"]) is None
+
+
+def test_a_reply_that_says_the_faq_does_not_cover_it_keeps_the_subject_before_it():
+    recent = ["utter_not_covered", "utter_faq/qr_code_expired"]
+    assert followups.resolve("und falls ich die Frist verpasse?", recent) == "utter_faq/qr_code_expired"
+
+
+@pytest.mark.parametrize("text", ["auch am Laptop?", "ohne Smartphone?", "nur mit der App?"])
+def test_short_messages_that_start_by_leaning_on_the_last_answer_point_back(text):
+    assert followups.is_follow_up(text)

@@ -31,7 +31,7 @@ _STRONG_FRAME = re.compile(
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
     r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
-    r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|"
+    r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
     r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
@@ -58,8 +58,11 @@ def is_action_request(text: str) -> bool:
         return False
     if _STRONG_FRAME.search(folded):
         return True
+    sentences = _sentences(folded)
+    if len(sentences) > 1 and sentences[-1].endswith("?") and _QUESTION_WORD.search(sentences[-1]):
+        return False  # "Ich möchte mich anmelden. Welche Angaben brauchen Sie?" asks first
     return any(_DO.search(sentence) and _WEAK_FRAME.search(sentence) and not _QUESTION_WORD.search(sentence)
-               for sentence in _sentences(folded))
+               for sentence in sentences)
 
 
 def _sentences(folded: str) -> list[str]:

@@ -70,7 +70,8 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
 
 #: The development scripts (tests/conversations/members_dev*.yml: written like the blind one, but not blind: used to
 #: find gaps such as requests to act that got the FAQ text) hold what is reached there (README).
-DEV_CEILINGS = {"members_dev.yml": 0.04, "members_dev2.yml": 0.04, "members_dev3.yml": 0.05, "members_dev4.yml": 0.19}
+DEV_CEILINGS = {"members_dev.yml": 0.03, "members_dev2.yml": 0.03, "members_dev3.yml": 0.05, "members_dev4.yml": 0.11,
+                "members_dev5.yml": 0.14}
 
 
 @pytest.mark.live

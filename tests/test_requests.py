@@ -23,6 +23,7 @@ from bot import faq, requests
     "Kann ich mir die Zugangsdaten zuschicken lassen?",
     "kann man mir das nicht erneut zusenden?",
     "ich hätte gern nen Zugang für die Online-Filiale",
+    "servus, will mich anmelden",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -40,6 +41,7 @@ def test_requests_to_act(text):
     "Brauche ich die App?",
     "kann ich mir das Passwort auch per Post schicken lassen oder nur in der App?",
     "wie würde ich mich denn gern anmelden, per Video oder Brief?",
+    "Ich würde gern ein neues Passwort bestellen. Wie lange dauert das mit der Post?",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)

@@ -93,7 +93,9 @@ class FaqConfidenceGate(GraphComponent):
                 # "na toll. trotzdem danke": the member is done; thanks, not an apology
                 _choose_intent(message, THANK, intent.get("confidence", 0.0))
                 continue
-            if intent.get("name") in (REQUEST_HUMAN, DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT) \
+            if (intent.get("name") == REQUEST_HUMAN or (
+                    intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT)
+                    and len(text.split()) <= WHO_ANSWERS_MAX_WORDS)) \
                     and tone.asks_who_answers(text) and followups.asks(text):
                 # "schreib ich hier mit einem richtigen Mitarbeiter?": the assistant says what it is
                 _choose_intent(message, "bot_challenge", intent.get("confidence", 0.0))
@@ -193,6 +195,11 @@ class FaqConfidenceGate(GraphComponent):
             message.set("intent", fallback, add_to_output=True)
             message.data.setdefault("intent_ranking", []).insert(0, dict(fallback))
         return messages
+
+
+#: "schreib ich hier mit einem richtigen Mitarbeiter?" is short; a long story that mentions a person on a
+#: video call is an FAQ question about the video ident.
+WHO_ANSWERS_MAX_WORDS = 12
 
 
 #: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"

@@ -44,7 +44,8 @@ _DO = re.compile(
     r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b)")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
-                  r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig))\b")
+                  r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig|registrieren|anmelden|"
+                  r"zur(?:ü|ue|u)cksetzen|pr(?:ü|ue|u)fen))\b")
 
 
 def is_action_request(text: str) -> bool:

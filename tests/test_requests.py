@@ -42,6 +42,7 @@ def test_requests_to_act(text):
     "kann ich mir das Passwort auch per Post schicken lassen oder nur in der App?",
     "wie würde ich mich denn gern anmelden, per Video oder Brief?",
     "Ich würde gern ein neues Passwort bestellen. Wie lange dauert das mit der Post?",
+    "Mein Handy ist alt und ich will es eigentlich nicht registrieren, geht die Filiale trotzdem?",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)

@@ -113,13 +113,16 @@ class ActionFollowUp(Action):
         started = start_offered_task(tracker)
         if started:
             return started
-        answer = followups.resolve(message.get("text") or "", recent_bot_responses(tracker))
+        recent = recent_bot_responses(tracker)
+        after_answer = any(r.startswith("utter_faq/") for r in recent)
+        answer = followups.resolve(message.get("text") or "", recent)
         if answer is None:
-            answer = followups.without_context(message)
+            answer = followups.without_context(message, after_answer=after_answer)
         if answer is not None:
             dispatcher.utter_message(response=answer)
             return []
-        return route(dispatcher, tracker)
+        # a question that points back to an answer is an FAQ question: offer its best topics
+        return route(dispatcher, tracker, as_faq_question=after_answer)
 
 
 def last_bot_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -164,13 +167,17 @@ def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:
     return [FollowupAction(form)] if form is not None else []
 
 
-def route(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-    """Say "Meinten Sie ...?" with the best topics, or the hotline; set the slot ``route``."""
+def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: bool = False
+          ) -> List[Dict[Text, Any]]:
+    """Say "Meinten Sie ...?" with the best topics, or the hotline; set the slot ``route``.
+
+    ``as_faq_question``: the message is an FAQ question whatever the intent classifier's confidence.
+    """
     message = tracker.latest_message
     catalog = faq.load_catalog()
     clarification = faq.clarify(
         faq.candidates_from_parse(message),
-        faq.faq_intent_confidence(message),
+        1.0 if as_faq_question else faq.faq_intent_confidence(message),
         after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
     )
     titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]

@@ -104,13 +104,21 @@ OTHERWISE = "follow_up_otherwise"
 OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope"}
 
 
-def without_context(parse_data: Mapping[str, Any]) -> Optional[str]:
+#: After an answer, a follow-up no rule knows gets the topic of its own words only when the selector is
+#: this sure: it points back to something, so a guess from its words alone is often another subject.
+AFTER_ANSWER_MIN_CONFIDENCE = 0.9
+
+
+def without_context(parse_data: Mapping[str, Any], after_answer: bool = False) -> Optional[str]:
     """The response for a follow-up no context rule fits: its own reply, or the confident topic; ``None``
-    means "Meinten Sie ...?" (or the hotline), as for any unclear question."""
+    means "Meinten Sie ...?" (or the hotline), as for any unclear question. ``after_answer``: the bot
+    has just answered something, so the topic must be very sure (``AFTER_ANSWER_MIN_CONFIDENCE``)."""
     otherwise = parse_data.get(OTHERWISE)
     if otherwise in OTHERWISE_RESPONSES:
         return OTHERWISE_RESPONSES[otherwise]
     candidates = faq.candidates_from_parse(parse_data)
+    if after_answer and (not candidates or candidates[0].confidence < AFTER_ANSWER_MIN_CONFIDENCE):
+        return None
     if faq.is_confident(candidates, str(parse_data.get("text") or "")):
         topic = faq.load_catalog().get(candidates[0].topic)
         return topic.response if topic is not None else None

@@ -88,3 +88,20 @@ def test_an_earlier_clarification_does_not_count_once_something_else_was_said():
     ]
     slots, messages = run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4)], before=earlier))
     assert slots == {"route": "clarify"} and len(buttons(messages)) == 3
+
+
+def test_a_follow_up_after_an_answer_that_no_rule_knows_offers_topics_instead_of_a_guess():
+    from actions.faq import ActionFollowUp
+
+    earlier = [
+        {"event": "user", "text": "Prüft da ein Mensch meinen Ausweis?", "parse_data": {}},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_faq/nect_privacy"}},
+    ]
+    t = tracker(0.05, [("no_device", 0.6), ("nect_privacy", 0.2), ("nect_duration", 0.1)], before=earlier)
+    t.latest_message["intent"] = {"name": "follow_up", "confidence": 0.99}
+    t.latest_message["text"] = "und wenn der Computer das nicht hinkriegt?"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFollowUp().run(dispatcher, t, {}))
+    # no guessed "no device" answer; the question counts as an FAQ question although the classifier said follow_up
+    assert buttons(dispatcher.messages)[:2] == [faq.load_catalog().get("no_device").title,
+                                                faq.load_catalog().get("nect_privacy").title]

@@ -85,3 +85,11 @@ def test_a_reply_that_says_the_faq_does_not_cover_it_keeps_the_subject_before_it
 @pytest.mark.parametrize("text", ["auch am Laptop?", "ohne Smartphone?", "nur mit der App?"])
 def test_short_messages_that_start_by_leaning_on_the_last_answer_point_back(text):
     assert followups.is_follow_up(text)
+
+
+def test_after_an_answer_a_follow_up_no_rule_knows_needs_a_very_sure_topic():
+    parse = _parse("und wenn der Computer das nicht schafft?", [("no_device", 0.8), ("ssl", 0.1)])
+    assert followups.without_context(parse) == "utter_faq/no_device"  # a fresh conversation: its own words
+    assert followups.without_context(parse, after_answer=True) is None  # "Meinten Sie ...?" instead of a guess
+    sure = _parse("und wie lange dauert das Video-Ident?", [("nect_duration", 0.97), ("nect_steps", 0.01)])
+    assert followups.without_context(sure, after_answer=True) == "utter_faq/nect_duration"

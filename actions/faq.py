@@ -151,10 +151,52 @@ class ActionAffirm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         form = repair.offered_task([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+        context = followups.resolve(tracker.latest_message.get("text") or "", recent_bot_responses(tracker))
+        if form is None and context is not None:  # "dann halt per Brief" after the ID answer: the letter
+            dispatcher.utter_message(response=context)
+            return []
         if form is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return [FollowupAction(form)]
+
+
+@off_loop
+class ActionNothingToCancel(Action):
+    """ "Abbrechen" outside a task: "Kann ich sonst noch helfen?". But "dann halt per Brief" (read as leaving)
+    right after the answer on the ID document is the letter: a context rule that fits answers it."""
+
+    def name(self) -> Text:
+        return "action_nothing_to_cancel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        context = None if repair.starts_with_no(text) else followups.resolve(text, recent_bot_responses(tracker))
+        dispatcher.utter_message(response=context or "utter_anything_else")
+        return []
+
+
+@off_loop
+class ActionDataWithoutTask(Action):
+    """A Versichertennummer or PLZ typed outside a task: nothing is kept. Right after an answer that offered
+    one task, that task is offered once more (a "ja" then starts it); otherwise "Was möchten Sie tun?" with
+    every task."""
+
+    def name(self) -> Text:
+        return "action_data_without_task"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        button = repair.offered_task_button([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+        if button is None:
+            dispatcher.utter_message(response="utter_data_without_task")
+        else:
+            dispatcher.utter_message(response="utter_data_without_task_offered",
+                                     buttons=[{"title": button, "payload": button}])
+        return []
 
 
 def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:

@@ -67,6 +67,9 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return True
     selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     response = selected.get("utter_action")
+    if followups.is_short(message.get("text") or ""):
+        # the task's question is the context: "wo finde ich die Nummer überhaupt?" at the Versichertennummer
+        response = followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) or response
     if not response:
         return False
     if intent == "faq_upset":
@@ -139,6 +142,15 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
             return {slot: None, "ident_status": Status.LEFT.value}
         if decision.action == repair.SWITCH:
             return {slot: None, "ident_status": Status.SWITCHED.value, "next_task": decision.form}
+        text = (tracker.latest_message or {}).get("text") or ""
+        context = followups.resolve(text, recent_bot_responses(tracker)) \
+            if decision.action == repair.SAY and decision.response in repair.NOT_AN_ANSWER \
+            and followups.is_short(text) else None
+        if context is not None:
+            # "die Nummer stimmt aber!" right after a failed identification: read against the task's last message
+            dispatcher.utter_message(response=context)
+            dispatcher.utter_message(response="utter_task_resume")
+            return {slot: None}
         if decision.action == repair.FAQ:
             if not answered_faq_instead(dispatcher, tracker):
                 dispatcher.utter_message(response="utter_task_unclear")

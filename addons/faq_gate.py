@@ -146,8 +146,10 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):
                 # the intent classifier hesitates, the topic selector is certain and the coverage model
-                # sees it inside the FAQ ("Wie viele Stellen hat die PIN für die Freigabe?")
-                _choose_intent(message, faq.RETRIEVAL_INTENT, intent.get("confidence", 0.0))
+                # sees it inside the FAQ ("Wie viele Stellen hat die PIN für die Freigabe?"); one that points
+                # back ("wie viel Zeit hab ich dafür?") is read in the context of the last answer first
+                _choose_intent(message, FOLLOW_UP if followups.is_follow_up(text) else faq.RETRIEVAL_INTENT,
+                               intent.get("confidence", 0.0))
                 continue
             unsure = intent.get("name") == DEFAULT_NLU_FALLBACK_INTENT_NAME or (
                 intent.get("name") == faq.RETRIEVAL_INTENT

@@ -28,6 +28,8 @@ _ANAPHORA = re.compile(
     r"^(und|aber|also|ok und|okay und|und wenn|auch|ohne|nur)\b"
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
     r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
+    r"|^(geht|gehts|klappt|funktioniert)\s+(auch|das|es|dann)\b"
+    r"|^(muss|kann|darf|soll)\s+(ich|man)\s+(die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|auch|denn|eigentlich|dann)\b"
     r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
 
 
@@ -37,6 +39,7 @@ class FollowUp:
     words: tuple[str, ...]
     answer: str  # a response, or SAME: the context's own answer again ("und was soll ich jetzt machen?")
     unless: tuple[str, ...] = ()  # words that turn the question around ("ohne auf die Post zu warten")
+    also: tuple[str, ...] = ()  # if given, the follow-up must contain one of these too ("wie lange" + "Post")
 
 
 #: ``answer: same`` in bot/followups.yml: the answer that set the context, once more.
@@ -50,8 +53,12 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def rules(path: Path = FOLLOW_UPS_PATH) -> tuple[FollowUp, ...]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["follow_ups"]
+    for rule in raw:  # an empty word (YAML reads a bare null or no as something else) would match everything
+        if not all(isinstance(w, str) and w.strip() for key in ("words", "unless", "also") for w in rule.get(key) or ()):
+            raise ValueError(f"{path}: every word must be a non-empty string: {rule}")
     return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"],
-                          tuple(fold(w) for w in r.get("unless") or ())) for r in raw)
+                          tuple(fold(w) for w in r.get("unless") or ()), tuple(fold(w) for w in r.get("also") or ()))
+                 for r in raw)
 
 
 def is_short(text: str) -> bool:
@@ -86,7 +93,8 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
             continue
         for rule in rules():
             if response in rule.after and any(word in folded for word in rule.words) \
-                    and not any(word in folded for word in rule.unless):
+                    and not any(word in folded for word in rule.unless) \
+                    and (not rule.also or any(word in folded for word in rule.also)):
                 return response if rule.answer == SAME else rule.answer
         return None
     return None
@@ -95,7 +103,8 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
 #: Replies that set no context of their own: the one before them does.
 NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
                         "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief",
-                        "utter_not_covered", "utter_out_of_scope"})
+                        "utter_not_covered", "utter_out_of_scope", "utter_data_without_task",
+                        "utter_data_without_task_offered"})
 
 
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).

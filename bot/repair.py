@@ -59,6 +59,8 @@ _YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bi
 #: An intent below this confidence does not end or switch a task.
 MIN_CONFIDENCE = 0.5
 OPTIONAL_FIELDS = frozenset({"email", "phone"})
+#: Replies to a message that is no answer and no question the NLU knows: a context rule may know it better.
+NOT_AN_ANSWER = frozenset({"utter_task_unclear", "utter_task_go_on"})
 
 FILL, INVALID, SKIP, LEAVE, SWITCH, FAQ, SAY, YES, NO = (
     "fill", "invalid", "skip", "leave", "switch", "faq", "say", "yes", "no")
@@ -77,6 +79,11 @@ class Decision:
     form: Optional[str] = None
     #: The message was not an answer: after replying, say that the task goes on (or can be left).
     resume: bool = False
+
+
+def starts_with_no(text: str) -> bool:
+    """True for a message that starts with a no ("nein, lass mal", "doch nicht")."""
+    return bool(_NO_START.search((text or "").casefold()))
 
 
 def _checked(checked: validation.Checked, slot: str) -> Decision:
@@ -156,9 +163,16 @@ def read_method(text: str) -> Optional[Decision]:
     return Decision(FILL, {"ident_method": method}) if method else None
 
 
+#: The member doing it themselves ("ok, dann mach ich das so"): no yes to the letter, whatever else it says.
+_SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:mach|mache|probier\w*|versuch\w*)\b"
+                   r"|\b(?:selbst|selber)\b")
+
+
 def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Decision]:
-    answer = validation.parse_yes_no(text)
     folded = text.casefold()
+    if _SELF.search(folded) and not re.search(r"\b(?:bestell|schick|send)\w*\b", folded):
+        return Decision(INVALID, response="utter_invalid_letter_confirmed")
+    answer = validation.parse_yes_no(text)
     if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)):
         answer = "no"
     elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded):
@@ -180,11 +194,21 @@ _READERS = {
 
 def offered_task(button_titles: list[str]) -> Optional[str]:
     """The form of the one task among the offered buttons (a "ja" takes it up), or ``None`` (none or several)."""
+    button = offered_task_button(button_titles)
+    return None if button is None else TASK_FORMS[_task_intent(button)]
+
+
+def _task_intent(title: str) -> Optional[str]:
     from bot import faq
 
-    catalog = faq.load_catalog()
-    forms = {TASK_FORMS[intent] for intent in (catalog.task_for(t) for t in button_titles) if intent in TASK_FORMS}
-    return forms.pop() if len(forms) == 1 else None
+    intent = faq.load_catalog().task_for(title)
+    return intent if intent in TASK_FORMS else None
+
+
+def offered_task_button(button_titles: list[str]) -> Optional[str]:
+    """The title of the one task button among the offered buttons, or ``None`` (none, or several tasks)."""
+    tasks = {_task_intent(t): t for t in button_titles if _task_intent(t) is not None}
+    return next(iter(tasks.values())) if len(tasks) == 1 else None
 
 
 def _other_task(ranking: dict[str, float], form: str, minimum: float) -> Optional[str]:

@@ -29,7 +29,8 @@ _STRONG_FRAME = re.compile(
 #: Saying what one wants, "bitte", or an imperative at the start: a request unless the message asks
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
-    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
+    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
+    r"i\s+(?:m(?:e|ö|oe|ä|ae)cht|mog|wui|wü|will|brauch)|"
     r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
@@ -66,8 +67,15 @@ def is_action_request(text: str) -> bool:
                for sentence in sentences)
 
 
+#: A closing line after the question ("Mit freundlichen Grüßen, H. Kellermann") is no sentence of its own.
+_CLOSING = re.compile(r"^\W*(?:mit\s+)?(?:freundlichen|besten|lieben|herzlichen|viele|vielen)?\s*(?:gr(?:ü|ue)(?:ß|ss)(?:e|en)|dank)\b"
+                      r"|^\W*(?:mfg|lg|vg|gru(?:ß|ss))\b")
+
+
 def _sentences(folded: str) -> list[str]:
-    return [part.strip() for part in re.split(r"(?<=[.!?])\s+", folded) if part.strip()]
+    parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+", folded) if part.strip()]
+    closing = next((i for i, part in enumerate(parts) if i and _CLOSING.search(part)), len(parts))
+    return parts[:closing]  # the closing line and the name after it
 
 
 #: The intent classifier's guess for a task counts when it is first or second, from this confidence on ...
@@ -116,8 +124,10 @@ _LETTER_STATUS = re.compile(
 
 #: "Hab ich die Zwei-Faktor-Anmeldung schon aktiviert?": the member's own state, which the task can look up.
 _OWN_STATE = re.compile(
-    r"\b(?:hab\w*|bin|ist)\s+(?:ich|meine?)\b[^.?!]*\b(?:schon|bereits|eigentlich)\b[^.?!]*"
-    r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b")
+    r"\b(?:hab\w*|bin|ist)\s+(?:ich|meine?|bei\s+mir)\b[^.?!]*\b(?:schon|bereits|eigentlich)\b[^.?!]*"
+    r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b"
+    # "Geht mein QR-Code aus dem Brief noch?"
+    r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+mein\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)")
 
 
 def own_state_task(text: str) -> Optional[str]:

@@ -58,8 +58,9 @@ def test_without_context_a_follow_up_gets_what_the_message_alone_gets():
 
 
 def test_words_that_turn_a_question_around_and_the_same_answer_again():
+    # not the letter: the app's own way, straight away (the same answer)
     assert followups.resolve("geht das über die app auch sofort ohne auf post zu warten?",
-                             "utter_faq/password_forgotten") is None
+                             "utter_faq/password_forgotten") == "utter_faq/password_forgotten"
     assert followups.resolve("und was soll ich jetzt machen?", "utter_faq/postcode_moved") == "utter_faq/postcode_moved"
     assert followups.resolve("bankverbindung auch?", "utter_faq/protected_functions") == "utter_faq/protected_functions"
 
@@ -93,3 +94,40 @@ def test_after_an_answer_a_follow_up_no_rule_knows_needs_a_very_sure_topic():
     assert followups.without_context(parse, after_answer=True) is None  # "Meinten Sie ...?" instead of a guess
     sure = _parse("und wie lange dauert das Video-Ident?", [("nect_duration", 0.97), ("nect_steps", 0.01)])
     assert followups.without_context(sure, after_answer=True) == "utter_faq/nect_duration"
+
+
+def test_follow_ups_inside_a_task_lean_on_the_task_question():
+    # the registration's letter question: the post, but a question about the QR code is not about the post
+    assert followups.resolve("Moment, wie lange dauert das denn mit der Post?",
+                             ["utter_ask_registration_form_letter_confirmed"]) == "utter_followup_letter_time"
+    assert followups.resolve("wie lange ist der qr code in dem brief dann gültig?",
+                             ["utter_ask_registration_form_letter_confirmed"]) is None
+    assert followups.resolve("wo find ich die nummer überhaupt?", ["utter_ask_insurance_number"]) == \
+        "utter_faq/insurance_number_format"
+    assert followups.resolve("hä? ich wohn aber jetzt in landshut", ["utter_ident_mismatch"]) == \
+        "utter_faq/postcode_moved"
+    assert followups.resolve("die nummer stimmt aber, steht genau so auf meiner karte", ["utter_ident_mismatch"]) \
+        == "utter_faq/registration_problem"
+    assert followups.resolve("hmm, geht das nicht auch schneller direkt in der app?",
+                             ["utter_ask_password_letter_form_letter_confirmed"]) == "utter_faq/password_forgotten"
+
+
+def test_more_follow_ups_in_context():
+    assert followups.is_follow_up("geht auch ohne video?") and followups.is_follow_up("muss ich die überhaupt angeben?")
+    assert followups.resolve("geht auch ohne video?", "utter_faq/password_forgotten") == \
+        "utter_followup_password_by_post"
+    assert followups.resolve("muss ich die überhaupt angeben?", "utter_faq/phone_number_format") == \
+        "utter_faq/registration_requirements"
+    assert followups.resolve("muss ich die 0 mit der vorwahl angeben?", "utter_faq/phone_number_format") is None
+    assert followups.resolve("und wenn ich das trotzdem nicht will?", "utter_faq/nect_privacy") == \
+        "utter_faq/letter_alternative"
+    assert followups.resolve("und wie lang hab ich dafür zeit?", "utter_faq/approval_how") == \
+        "utter_faq/approval_expired"
+
+
+def test_an_empty_word_in_the_rules_is_refused(tmp_path):
+    path = tmp_path / "rules.yml"
+    path.write_text("follow_ups:\n  - after: [utter_faq/ssl]\n    words: [ssl]\n    unless: [null]\n"
+                    "    answer: same\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        followups.rules.__wrapped__(path)

@@ -151,3 +151,16 @@ def test_a_question_about_the_phone_number_is_not_an_attempt_but_a_skip_in_words
     assert repair.read_phone("kann ich auch +49 171 2345678 nehmen?").values == {"phone": "+491712345678"}
     assert repair.read_phone("die Handynummer geb ich nicht an").action == repair.SKIP
     assert repair.read_email("Mail lass ma weg").action == repair.SKIP
+
+
+def test_the_member_doing_it_themselves_is_no_yes_to_the_letter():
+    for text in ("ok dann mach ich das so, danke", "gut, ich probier es selber in der app"):
+        decision = interpret("letter_confirmed", text, "affirm", 0.95, "password_letter_form")
+        assert decision.action == INVALID and decision.response == "utter_invalid_letter_confirmed"
+    assert interpret("letter_confirmed", "ja, bitte bestellen", "affirm", 0.95, "password_letter_form").action == "yes"
+
+
+def test_the_single_offered_task_button_and_a_leading_no():
+    assert repair.offered_task_button(["Neues Passwort per Brief", "Nichts davon"]) == "Neues Passwort per Brief"
+    assert repair.offered_task_button(["Jetzt registrieren", "Meinen QR-Code prüfen"]) is None
+    assert repair.starts_with_no("nee, lass mal") and not repair.starts_with_no("dann halt per brief")

@@ -24,6 +24,9 @@ from bot import faq, requests
     "kann man mir das nicht erneut zusenden?",
     "ich hätte gern nen Zugang für die Online-Filiale",
     "servus, will mich anmelden",
+    "hi, ich möcht mich für die onlinefiliale registrieren",
+    "Servus, i mecht mi fürs Online-Dings registrieren lassn",
+    "Bitte schicken Sie mir die Zugangsdaten erneut. Mit freundlichen Grüßen, H. Meier",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -43,6 +46,9 @@ def test_requests_to_act(text):
     "wie würde ich mich denn gern anmelden, per Video oder Brief?",
     "Ich würde gern ein neues Passwort bestellen. Wie lange dauert das mit der Post?",
     "Mein Handy ist alt und ich will es eigentlich nicht registrieren, geht die Filiale trotzdem?",
+    # the question comes last; the closing line and the name after it are no sentences of their own
+    "Ich möchte mich anmelden und habe gelesen, dass dies per Video geht. Wie genau läuft das ab? "
+    "Mit freundlichen Grüßen, H. Kellermann",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)
@@ -123,6 +129,9 @@ def test_asking_to_do_what_was_just_explained(text, hands_over):
     ("ist meine Zwei-Faktor-Authentifizierung eigentlich schon eingerichtet?", "check_2fa_activation"),
     ("hab ich 2FA bereits aktiviert?", "check_2fa_activation"),
     ("wie habe ich die 2FA aktiviert?", None),
+    ("ist bei mir die 2-faktor schon eingerichtet?", "check_2fa_activation"),
+    ("Ich will die 2FA einrichten. Geht mein QR-Code aus dem Brief noch?", "check_2fa_activation"),
+    ("mein qr code geht nicht mehr, warum??", None),
     ("Wie aktiviere ich die Zwei-Faktor-Authentifizierung?", None),
 ])
 def test_questions_about_the_own_2fa_state_are_looked_up(text, task):

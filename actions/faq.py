@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -91,6 +91,9 @@ class ActionRouteQuestion(Action):
             if answer is not None:
                 dispatcher.utter_message(response=answer)
                 return [SlotSet("route", "answered")]
+            if followups.is_follow_up(text):
+                # points back: "Meinten Sie ...?" also offers the last answer's topics
+                return route(dispatcher, tracker, as_faq_question=True, context=followups.context_topics(recent))
         return route(dispatcher, tracker)
 
 
@@ -122,7 +125,8 @@ class ActionFollowUp(Action):
             dispatcher.utter_message(response=answer)
             return []
         # a question that points back to an answer is an FAQ question: offer its best topics
-        return route(dispatcher, tracker, as_faq_question=after_answer)
+        context = followups.context_topics(recent)
+        return route(dispatcher, tracker, as_faq_question=after_answer or bool(context), context=context)
 
 
 def last_bot_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -209,11 +213,12 @@ def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:
     return [FollowupAction(form)] if form is not None else []
 
 
-def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: bool = False
-          ) -> List[Dict[Text, Any]]:
+def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: bool = False,
+          context: Sequence[str] = ()) -> List[Dict[Text, Any]]:
     """Say "Meinten Sie ...?" with the best topics, or the hotline; set the slot ``route``.
 
-    ``as_faq_question``: the message is an FAQ question whatever the intent classifier's confidence.
+    ``as_faq_question``: the message is an FAQ question whatever the intent classifier's confidence;
+    ``context``: topics a follow-up may point back to (offered too, bot/faq.py ``clarify``).
     """
     message = tracker.latest_message
     catalog = faq.load_catalog()
@@ -221,6 +226,7 @@ def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: b
         faq.candidates_from_parse(message),
         1.0 if as_faq_question else faq.faq_intent_confidence(message),
         after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
+        context=context,
     )
     titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
     remember_gap(message.get("text") or "", "clarify" if titles else "hotline")

@@ -173,19 +173,29 @@ def is_confident(candidates: Sequence[Candidate], text: str = "") -> bool:
     return best >= ANSWER_MIN_CONFIDENCE and best - second >= margin
 
 
+#: A clarification of a follow-up offers one topic of the last answer's context (bot/followups.py) on top of
+#: the selector's best: "und dann?" after the PIN answer offers that answer again.
+CONTEXT_TOPICS = 1
+
+
 def clarify(
-    candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False
+    candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False,
+    context: Sequence[str] = (),
 ) -> Clarification:
     """For a question that was not answered: which topics to offer, if any.
 
     ``faq_confidence`` is the intent classifier's confidence for ``faq``: a
     message that is hardly an FAQ question gets no topics offered, and neither
     does a second unclear message right after "Meinten Sie ...?"
-    (``after_clarification``): then the hotline.
+    (``after_clarification``): then the hotline. ``context``: the topics a
+    follow-up may point back to (the last answer and what usually follows it).
     """
     if after_clarification or faq_confidence < CLARIFY_MIN_FAQ_INTENT:
         return Clarification()
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
-    return Clarification(
-        tuple(c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE)
-    )
+    offered = [c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE]
+    confidence = {c.topic: c.confidence for c in candidates}
+    # the last answer's own topic first (it comes first in ``context``), then the likeliest of the others
+    extra = [t for t in context if t not in offered]
+    extra = sorted(extra, key=lambda t: (t != context[0], -confidence.get(t, 0.0)))
+    return Clarification(tuple(offered + extra[:CONTEXT_TOPICS]))

@@ -72,7 +72,8 @@ def is_follow_up(text: str) -> bool:
     return 0 < len(folded.split()) <= MAX_WORDS and bool(_ANAPHORA.search(folded))
 
 
-_QUESTION = re.compile(r"\?|^(und )?(wie|was|wo|wann|warum|wieso|welche\w*|wer|muss|kann|geht|gibt|ist|sind|brauch\w*)\b")
+_QUESTION = re.compile(r"\?|^(und )?(wie|was|wo|wann|warum|wieso|weshalb|wozu|wofuer|welche\w*|wer|muss|kann|geht|gibt|"
+                       r"ist|sind|brauch\w*)\b")
 
 
 def asks(text: str) -> bool:
@@ -142,3 +143,25 @@ def same_topic(parse_data: Mapping[str, Any], recent: Sequence[str]) -> Optional
         return None
     topic = faq.load_catalog().get(candidates[0].topic)
     return topic.response if topic is not None and topic.response in recent else None
+
+
+#: Follow-up replies that carry part of a topic's answer (domain.yml), as that topic.
+_REPLY_TOPICS = {"utter_followup_password_by_post": "password_forgotten", "utter_followup_letter_time": "letter_alternative"}
+
+
+def _topic_of(response: str) -> Optional[str]:
+    prefix = f"utter_{faq.RETRIEVAL_INTENT}/"
+    if response.startswith(prefix):
+        return response[len(prefix):]
+    return _REPLY_TOPICS.get(response)
+
+
+def context_topics(recent: Sequence[str]) -> tuple[str, ...]:
+    """The FAQ topics a follow-up after ``recent`` (the bot's responses, latest first) may point back to: the
+    last answer's own topic and the answers its context rules give (bot/followups.yml)."""
+    context = next((r for r in recent if r not in NO_CONTEXT), None)
+    if context is None:
+        return ()
+    found = [_topic_of(context)]
+    found += [_topic_of(context if rule.answer == SAME else rule.answer) for rule in rules() if context in rule.after]
+    return tuple(dict.fromkeys(t for t in found if t))

@@ -105,3 +105,21 @@ def test_a_follow_up_after_an_answer_that_no_rule_knows_offers_topics_instead_of
     # no guessed "no device" answer; the question counts as an FAQ question although the classifier said follow_up
     assert buttons(dispatcher.messages)[:2] == [faq.load_catalog().get("no_device").title,
                                                 faq.load_catalog().get("nect_privacy").title]
+
+
+def test_an_unclear_follow_up_after_a_task_result_offers_that_results_topics():
+    from actions.faq import ActionFollowUp
+
+    earlier = [
+        {"event": "user", "text": "80809", "parse_data": {}},
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_twofa_qr_code_valid"}},
+    ]
+    t = tracker(0.05, [("nect_duration", 0.3), ("usable_when", 0.2), ("ssl", 0.1)], before=earlier)
+    t.latest_message["intent"] = {"name": "follow_up", "confidence": 0.99}
+    t.latest_message["text"] = "und was heißt das jetzt für mich?"
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFollowUp().run(dispatcher, t, {}))
+    titles = buttons(dispatcher.messages)
+    assert faq.load_catalog().get("nect_duration").title in titles
+    assert any(faq.load_catalog().get(t).title in titles for t in ("qr_code_expired", "twofa_activation",
+                                                                     "health_card_digits"))

@@ -179,7 +179,7 @@ def checking_steps() -> list[tuple[str, tuple[str, ...], list[str]]]:
 #: Topics whose conversation expects only texts that another answer holds as well, so the
 #: conversation would also pass with that other answer (tests/conversations/faq.yml should
 #: add a text of this answer alone).
-AMBIGUOUS_CONVERSATIONS = {"app_required", "letter_alternative", "credentials"}
+AMBIGUOUS_CONVERSATIONS = {"app_required", "credentials"}
 
 
 @pytest.mark.parametrize("topic", faq.load_catalog().topics, ids=lambda t: t.id)
@@ -236,3 +236,15 @@ def test_clarification_gives_up_when_nothing_fits():
     assert faq.clarify(candidates, faq_confidence=0.05).give_up  # not an FAQ question at all
     assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6).give_up
     assert not faq.clarify(candidates, faq_confidence=0.6).give_up
+
+
+def test_a_follow_ups_clarification_also_offers_the_last_answers_topic():
+    candidates = [Candidate("a", 0.4), Candidate("b", 0.3), Candidate("c", 0.2), Candidate("d", 0.1)]
+    # the context's own topic (first) is added to the selector's three, once
+    assert faq.clarify(candidates, faq_confidence=0.6, context=("x", "d")).topics == ("a", "b", "c", "x")
+    # ... unless offered already: then the likeliest other context topic
+    assert faq.clarify(candidates, faq_confidence=0.6, context=("a", "y", "d")).topics == ("a", "b", "c", "d")
+    # a weak question right after an answer still offers that answer
+    assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6, context=("x",)).topics == ("x",)
+    # but not right after "Meinten Sie ...?"
+    assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True, context=("x",)).give_up

@@ -131,3 +131,12 @@ def test_an_empty_word_in_the_rules_is_refused(tmp_path):
                     "    answer: same\n", encoding="utf-8")
     with pytest.raises(ValueError):
         followups.rules.__wrapped__(path)
+
+
+def test_the_topics_a_follow_up_may_point_back_to():
+    # the last answer's own topic first, then what its context rules answer
+    topics = followups.context_topics(["utter_clarify", "utter_faq/pin_reset"])
+    assert topics[0] == "pin_reset" and "twofa_activation" in topics
+    # a task's result has no topic of its own, only its rules' answers
+    assert "qr_code_expired" in followups.context_topics(["utter_twofa_qr_code_valid"])
+    assert followups.context_topics(["utter_you_are_welcome"]) == ()

@@ -97,8 +97,15 @@ def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional
                     and not any(word in folded for word in rule.unless) \
                     and (not rule.also or any(word in folded for word in rule.also)):
                 return response if rule.answer == SAME else rule.answer
-        return None
+        if not response.startswith(TASK_QUESTION):
+            return None
+        # a task's question shares the context of what was said just before it ("Mit diesen Angaben kann
+        # ich Sie nicht identifizieren." + "Ihre Versichertennummer?": "ich wohne aber jetzt in Landshut")
     return None
+
+
+#: The responses by which a task asks for something.
+TASK_QUESTION = "utter_ask_"
 
 
 #: Replies that set no context of their own: the one before them does.

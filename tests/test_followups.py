@@ -106,6 +106,11 @@ def test_follow_ups_inside_a_task_lean_on_the_task_question():
         "utter_faq/insurance_number_format"
     assert followups.resolve("hä? ich wohn aber jetzt in landshut", ["utter_ident_mismatch"]) == \
         "utter_faq/postcode_moved"
+    # the task's question after the failed identification shares its context
+    assert followups.resolve("hä? ich wohn aber jetzt in landshut",
+                             ["utter_ask_insurance_number", "utter_ident_mismatch"]) == "utter_faq/postcode_moved"
+    # an answer does not: "und was soll ich jetzt machen?" after the question alone
+    assert followups.resolve("und per post?", ["utter_faq/ssl", "utter_faq/password_forgotten"]) is None
     assert followups.resolve("die nummer stimmt aber, steht genau so auf meiner karte", ["utter_ident_mismatch"]) \
         == "utter_faq/registration_problem"
     assert followups.resolve("hmm, geht das nicht auch schneller direkt in der app?",
@@ -122,7 +127,7 @@ def test_more_follow_ups_in_context():
     assert followups.resolve("und wenn ich das trotzdem nicht will?", "utter_faq/nect_privacy") == \
         "utter_faq/letter_alternative"
     assert followups.resolve("und wie lang hab ich dafür zeit?", "utter_faq/approval_how") == \
-        "utter_faq/approval_expired"
+        "utter_faq/approval_how"
 
 
 def test_an_empty_word_in_the_rules_is_refused(tmp_path):

@@ -22,9 +22,14 @@ CLARIFY_RESPONSE = "utter_clarify"
 NOT_SURE_RESPONSE = "utter_not_sure"
 
 
-def recent_bot_responses(tracker: Tracker, turns: int = 3) -> List[str]:
-    """The bot's response names of the last ``turns`` turns before the current message, latest first."""
-    found: List[str] = []
+def recent_bot_responses(tracker: Tracker, turns: int = 3) -> List[followups.Context]:
+    """The bot's response names of the last ``turns`` turns before the current message, latest first.
+
+    A "Meinten Sie ...?" stands for the answers of the topics it offered ("TÜV?" right after it offered
+    the topic on NECT): a group of responses (bot/followups.py ``resolve``).
+    """
+    catalog = faq.load_catalog()
+    found: List[followups.Context] = []
     users = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -33,7 +38,11 @@ def recent_bot_responses(tracker: Tracker, turns: int = 3) -> List[str]:
                 break
         elif event.get("event") == "bot" and users:
             name = (event.get("metadata") or {}).get("utter_action")
-            if name:
+            if name == CLARIFY_RESPONSE:
+                titles = [str(b.get("title") or "") for b in (event.get("data") or {}).get("buttons") or []]
+                offered = tuple(t.response for t in map(catalog.by_title, titles) if t is not None)
+                found.append(offered or name)
+            elif name:
                 found.append(name)
     return found
 
@@ -117,7 +126,7 @@ class ActionFollowUp(Action):
         if started:
             return started
         recent = recent_bot_responses(tracker)
-        after_answer = any(r.startswith("utter_faq/") for r in recent)
+        after_answer = any(isinstance(r, str) and r.startswith("utter_faq/") for r in recent)
         answer = followups.resolve(message.get("text") or "", recent)
         if answer is None:
             answer = followups.without_context(message, after_answer=after_answer)

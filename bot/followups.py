@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
@@ -81,26 +81,44 @@ def asks(text: str) -> bool:
     return bool(_QUESTION.search(fold(text).strip()))
 
 
-def resolve(text: str, last_response: Optional[str] | Sequence[str]) -> Optional[str]:
+#: One step of the bot's recent replies: a response, or the answers a "Meinten Sie ...?" offered.
+Context = Union[str, Tuple[str, ...]]
+
+
+def resolve(text: str, last_response: Optional[Context] | Sequence[Context]) -> Optional[str]:
     """The response that answers the follow-up ``text`` after ``last_response``, or ``None``.
 
     ``last_response`` may be the bot's recent responses, latest first: the first that a rule
-    knows sets the context ("Meinten Sie ...?" in between does not change the subject).
+    knows sets the context. A group (the topics "Meinten Sie ...?" offered) is tried as a whole;
+    when no rule knows any of them, the reply before it sets the context.
     """
-    recent = [last_response] if isinstance(last_response, str) else list(last_response or ())
+    recent = [last_response] if isinstance(last_response, (str, tuple)) else list(last_response or ())
     folded = fold(text)
-    for response in recent:
-        if response in NO_CONTEXT:
+    for step in recent:
+        if isinstance(step, tuple):
+            found = next((a for a in map(lambda r: _rule_answer(folded, r), step) if a is not None), None)
+            if found is not None:
+                return found
             continue
-        for rule in rules():
-            if response in rule.after and any(word in folded for word in rule.words) \
-                    and not any(word in folded for word in rule.unless) \
-                    and (not rule.also or any(word in folded for word in rule.also)):
-                return response if rule.answer == SAME else rule.answer
-        if not response.startswith(TASK_QUESTION):
+        if step in NO_CONTEXT:
+            continue
+        found = _rule_answer(folded, step)
+        if found is not None:
+            return found
+        if not step.startswith(TASK_QUESTION):
             return None
         # a task's question shares the context of what was said just before it ("Mit diesen Angaben kann
         # ich Sie nicht identifizieren." + "Ihre Versichertennummer?": "ich wohne aber jetzt in Landshut")
+    return None
+
+
+def _rule_answer(folded: str, response: str) -> Optional[str]:
+    """The answer of the first rule for ``response`` whose words the (folded) follow-up holds."""
+    for rule in rules():
+        if response in rule.after and any(word in folded for word in rule.words) \
+                and not any(word in folded for word in rule.unless) \
+                and (not rule.also or any(word in folded for word in rule.also)):
+            return response if rule.answer == SAME else rule.answer
     return None
 
 
@@ -142,14 +160,15 @@ def without_context(parse_data: Mapping[str, Any], after_answer: bool = False) -
     return None
 
 
-def same_topic(parse_data: Mapping[str, Any], recent: Sequence[str]) -> Optional[str]:
+def same_topic(parse_data: Mapping[str, Any], recent: Sequence[Context]) -> Optional[str]:
     """The answer again for a short unclear message whose topic the selector is confident of and which was
     just answered ("auch sonntags?" after the video-ident hours): it points back to that answer."""
     candidates = faq.candidates_from_parse(parse_data)
     if not faq.is_confident(candidates, str(parse_data.get("text") or "")):
         return None
     topic = faq.load_catalog().get(candidates[0].topic)
-    return topic.response if topic is not None and topic.response in recent else None
+    said = {r for step in recent for r in (step if isinstance(step, tuple) else (step,))}
+    return topic.response if topic is not None and topic.response in said else None
 
 
 #: Follow-up replies that carry part of a topic's answer (domain.yml), as that topic.
@@ -166,9 +185,12 @@ def _topic_of(response: str) -> Optional[str]:
 def context_topics(recent: Sequence[str]) -> tuple[str, ...]:
     """The FAQ topics a follow-up after ``recent`` (the bot's responses, latest first) may point back to: the
     last answer's own topic and the answers its context rules give (bot/followups.yml)."""
-    context = next((r for r in recent if r not in NO_CONTEXT), None)
-    if context is None:
+    step = next((r for r in recent if isinstance(r, tuple) or r not in NO_CONTEXT), None)
+    if step is None:
         return ()
-    found = [_topic_of(context)]
-    found += [_topic_of(context if rule.answer == SAME else rule.answer) for rule in rules() if context in rule.after]
+    found: list[Optional[str]] = []
+    for context in (step if isinstance(step, tuple) else (step,)):
+        found.append(_topic_of(context))
+        found += [_topic_of(context if rule.answer == SAME else rule.answer) for rule in rules()
+                  if context in rule.after]
     return tuple(dict.fromkeys(t for t in found if t))

@@ -123,3 +123,20 @@ def test_an_unclear_follow_up_after_a_task_result_offers_that_results_topics():
     assert faq.load_catalog().get("nect_duration").title in titles
     assert any(faq.load_catalog().get(t).title in titles for t in ("qr_code_expired", "twofa_activation",
                                                                      "health_card_digits"))
+
+
+def test_a_follow_up_right_after_meinten_sie_leans_on_the_topics_it_offered():
+    from actions.faq import recent_bot_responses
+
+    catalog = faq.load_catalog()
+    offered = [{"title": catalog.get(t).title, "payload": catalog.get(t).title} for t in ("nect_company", "nect_privacy")]
+    earlier = [
+        {"event": "user", "text": "Wer steckt hinter NECT, und guckt da jemand zu?", "parse_data": {}},
+        {"event": "bot", "text": "Meinten Sie ...?", "data": {"buttons": [*offered, {"title": "Nichts davon"}]},
+         "metadata": {"utter_action": "utter_clarify"}},
+    ]
+    t = tracker(0.05, [("ssl", 0.3)], before=earlier)
+    t.latest_message["text"] = "tüv?"
+    assert recent_bot_responses(t) == [("utter_faq/nect_company", "utter_faq/nect_privacy")]
+    slots, messages = run(t)
+    assert slots == {"route": "answered"} and messages[0]["response"] == "utter_faq/nect_company"

@@ -119,6 +119,9 @@ def test_follow_ups_inside_a_task_lean_on_the_task_question():
 
 def test_more_follow_ups_in_context():
     assert followups.is_follow_up("geht auch ohne video?") and followups.is_follow_up("muss ich die überhaupt angeben?")
+    assert followups.is_follow_up("buchstaben auch?") and followups.is_follow_up("face id geht auch?")
+    assert not followups.is_follow_up("Kann ich mich auch per Brief registrieren?")
+    assert followups.resolve("buchstaben auch?", "utter_faq/twofa_pin") == "utter_faq/twofa_pin"
     assert followups.resolve("geht auch ohne video?", "utter_faq/password_forgotten") == \
         "utter_followup_password_by_post"
     assert followups.resolve("muss ich die überhaupt angeben?", "utter_faq/phone_number_format") == \

@@ -141,7 +141,9 @@ def own_state_task(text: str) -> Optional[str]:
 def is_letter_status_question(text: str) -> bool:
     """True for a question whether the access letter has been sent."""
     folded = (text or "").casefold()
-    return bool(_LETTER_STATUS.search(folded)) and "?" in folded or bool(
+    # the question itself asks it: "ah, der Brief ist noch unterwegs. und wenn der nicht ankommt?" does not
+    asked = any(_LETTER_STATUS.search(part) and part.endswith("?") for part in _sentences(folded))
+    return asked or bool(
         re.search(r"\bob\b[^.?!]*\b(?:brief|zugangsdaten)\b[^.?!]*\b(?:raus|unterwegs|verschickt|versendet)", folded))
 
 

@@ -148,3 +148,19 @@ def test_the_topics_a_follow_up_may_point_back_to():
     # a task's result has no topic of its own, only its rules' answers
     assert "qr_code_expired" in followups.context_topics(["utter_twofa_qr_code_valid"])
     assert followups.context_topics(["utter_you_are_welcome"]) == ()
+
+
+def test_follow_ups_about_the_next_step_the_same_device_and_the_support_line():
+    assert followups.resolve("hab sie drauf, und jetzt?", "utter_faq/app_download") == \
+        "utter_faq/registration_requirements"
+    assert followups.resolve("Handy ist dasselbe geblieben", "utter_faq/new_password_2fa") == \
+        "utter_faq/new_password_2fa"
+    assert followups.resolve("welche nummer war das nochmal?", "utter_faq/registration_problem") == \
+        "utter_faq/registration_problem"
+    assert followups.resolve("was soll ich denn jetzt machen", "utter_faq/registration_problem") == \
+        "utter_faq/registration_problem"
+    # naming where to get something is no question about when the services can be used
+    assert followups.resolve("ok dann video. wo krieg ich die nect app her", "utter_faq/usable_when") is None
+    assert followups.is_follow_up("der brief ist allerdings auch schon über ein jahr alt")
+    assert followups.resolve("der brief ist allerdings auch schon über ein jahr alt", "utter_faq/qr_code") == \
+        "utter_faq/qr_code_expired"

@@ -109,8 +109,10 @@ def test_requests_are_judged_sentence_by_sentence_and_complaints_are_no_requests
     ("Wurden meine Zugangsdaten schon verschickt?", True),
     ("Mein Brief ist nicht angekommen, was tun?", False),
     ("Kann ich die Zugangsdaten per Post bekommen?", False),
+    ("ah der brief ist noch unterwegs. und wenn der nicht ankommt?", False),
 ])
 def test_letter_status_questions(text, status):
+    """The question itself must ask it ("der Brief ist noch unterwegs. und wenn der nicht ankommt?" does not)."""
     assert requests.is_letter_status_question(text) is status
 
 

@@ -29,7 +29,7 @@ _ANAPHORA = re.compile(
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
     r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
     r"|^(geht|gehts|klappt|funktioniert)\s+(auch|das|es|dann)\b"
-    r"|^(muss|kann|darf|soll)\s+(ich|man)\s+(die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|auch|denn|eigentlich|dann)\b"
+    r"|^(muss|kann|darf|soll)\s+(ich|man)\s+((die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|auch|denn|eigentlich|dann)|da|dort)\b"
     r"|\b(auch|au)\W*$|\ballerdings\b"
     r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
 

@@ -164,3 +164,17 @@ def test_follow_ups_about_the_next_step_the_same_device_and_the_support_line():
     assert followups.is_follow_up("der brief ist allerdings auch schon über ein jahr alt")
     assert followups.resolve("der brief ist allerdings auch schon über ein jahr alt", "utter_faq/qr_code") == \
         "utter_faq/qr_code_expired"
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("Und was muss ich zusätzlich zu dem Code eintippen?", "utter_faq/qr_code", "utter_faq/qr_code"),
+    ("Schreibt das der Staat vor oder ist das Ihre eigene Idee?", "utter_faq/twofa_why", "utter_faq/twofa_what"),
+    ("Und ab welchem Datum gilt das Ganze?", "utter_faq/twofa_what", "utter_faq/twofa_why"),
+    ("vorne oder hinten drauf", "utter_faq/health_card_digits", "utter_faq/health_card_digits"),
+    ("qr code oder karte, was ist besser?", "utter_faq/twofa_activation", "utter_faq/twofa_activation"),
+    ("Und bis der Brief da ist, komm ich gar nicht rein?", "utter_followup_letter_time", "utter_faq/usable_when"),
+    ("Muss ich die NECT App vorher extra runterladen?", "utter_faq/nect_steps", "utter_faq/nect_what"),
+    ("Muss ich da überhaupt was eintragen?", "utter_faq/phone_number_format", "utter_faq/registration_requirements"),
+])
+def test_follow_ups_on_the_2fa_the_card_and_the_letter(text, last, answer):
+    assert followups.resolve(text, last) == answer

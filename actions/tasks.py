@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.faq import recent_bot_responses
 from actions.offloop import off_loop
-from bot import followups, repair, validation
+from bot import followups, repair, requests, validation
 from bot.services import chat
 from bot.services.chat import Reply, Status
 from bot.store.models import LetterKind
@@ -177,6 +177,18 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
         say(dispatcher, step.reply)
         return {"insurance_number": number, "postcode": postcode, "member_id": step.member_id,
                 "ident_status": step.status.value, "ident_retry_number": None, "ident_retry": None}
+
+    async def extract_insurance_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        """The message that starts the task may carry the number ("Registrierung A123456780"): it is read as
+        the answer to the first question (validate_insurance_number), so the member need not type it again."""
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("insurance_number") is not None:
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if repair.TASK_FORMS.get(intent or "") != self.form_name() or requests.task_with_number(text) is None:
+            return {}
+        return {"insurance_number": text}
 
     def validate_insurance_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:

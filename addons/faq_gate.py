@@ -76,6 +76,11 @@ class FaqConfidenceGate(GraphComponent):
             if task is not None:
                 _choose_intent(message, task)
                 continue
+            task = requests.task_with_number(text)
+            if task is not None:
+                # "Registrierung A123456780": the task, which takes the number from this message
+                _choose_intent(message, task)
+                continue
             if validation.is_bare_data(text):
                 # Only a number or address, no question: inside a task the form reads it whatever the
                 # intent; outside one the member is asked what they want to do.

@@ -29,7 +29,9 @@ _ANAPHORA = re.compile(
     r"|\b(danach|dafuer|damit|dazu|davon|dann)\b"
     r"|\b(geht|klappt|dauert|kostet) (das|es)\b|\bdas auch\b|\b(das|es)\W*$"
     r"|^(geht|gehts|klappt|funktioniert)\s+(auch|das|es|dann)\b"
-    r"|^(muss|kann|darf|soll)\s+(ich|man)\s+((die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|auch|denn|eigentlich|dann)|da|dort)\b"
+    r"|^(muss|kann|darf|soll|duerfen|koennen|muessen)\s+((ich|man)\s+)?((die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|"
+    r"auch|denn|eigentlich|dann)|da|dort)\b"
+    r"|^(hab|habe|bin)\b.*\baber\b|\bda\s+(noch|dann|auch)\b|\b(das|es) (dauert|geht|kostet|klappt)\b"
     r"|\b(auch|au)\W*$|\ballerdings\b"
     r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
 

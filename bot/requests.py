@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from bot import faq, tone
+from bot import faq, tone, validation
 
 #: Asking the assistant to act; counts even in a question ("Kannst du mir zeigen, wie ...?").
 _STRONG_FRAME = re.compile(
     r"\b(kannst\s+du|k(?:ö|oe|o)nnt\s+ihr|k(?:ö|oe|o)nn(?:en|ten)\s+sie|w(?:ü|ue|u)rden?\s+sie|w(?:ü|ue|u)rdest\s+du|"
     r"hilf\s+mir|helfen\s+sie\s+mir|hilfst\s+du\s+mir|helft\s+mir|kannst\s+ma|k(?:ö|oe)nnen\s+sie\s+mir|"
     r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset)|"
-    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir)\b"
+    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|k(?:ö|oe|e)nnt?s\s+(?:ihr|ma|mir|mia))\b"
     # "kann man den nicht einfach nochmal losschicken?"
     r"|\bk(?:a|ö|oe)nn\w*\s+man\b[^.?!]*\b(?:nochmal|noch\s+mal|erneut)\b[^.?!]*\b(?:\w*schick\w*|\w*send\w*)\b"
     # having it done: "kann ich mir ein neues zuschicken lassen?" (not "... auch per Post ... oder ...?")
@@ -31,6 +31,7 @@ _STRONG_FRAME = re.compile(
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
     r"i\s+(?:m(?:e|ö|oe|ä|ae)cht|mog|wui|wü|will|brauch)|"
+    r"^\W*(?:ok\w*|gut|alles\s+klar)?\W*dann\s+(?:meld|registrier)\w*\s+ich\b|"
     r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
@@ -42,7 +43,7 @@ _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
-    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b)")
+    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b|\bmeld\w*\s+ich\s+mich\b)")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
                   r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig|registrieren|anmelden|"
@@ -126,6 +127,8 @@ _LETTER_STATUS = re.compile(
 _OWN_STATE = re.compile(
     r"\b(?:hab\w*|bin|ist)\s+(?:ich|meine?|bei\s+mir)\b[^.?!]*\b(?:schon|bereits|eigentlich)\b[^.?!]*"
     r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b"
+    # "Weiß nicht mehr, ob ich das schon gemacht hab" (about the 2FA)
+    r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"
     r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+mein\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)")
 
@@ -166,3 +169,27 @@ def asks_to_do_it(text: str) -> bool:
 def asks_how(text: str) -> bool:
     """True for a question with a question word ("Was brauche ich für die Anmeldung?")."""
     return bool(_QUESTION_WORD.search((text or "").casefold()))
+
+
+#: Naming the letter alone ("ok dann per Brief. A123456780") does not tell a resend from a registration by letter.
+_RESEND_NAMED = re.compile(r"zugangsdaten|zugangsbrief|nochmal|noch\s+mal|erneut|wieder")
+
+
+def task_with_number(text: str) -> Optional[str]:
+    """The task a message names together with a Versichertennummer ("Registrierung A123456780"), if any.
+
+    The member says what the number is for, so the task starts and takes it (``extract_insurance_number`` in
+    ``actions/tasks.py``); a number without a task stays a number typed outside a task (nothing is kept).
+    """
+    folded = (text or "").casefold()
+    found = validation.find_insurance_number(text)
+    if "?" in folded or found is None or not validation.check_insurance_number(found).ok or _NOT.search(folded) \
+            or re.search(r"\b(?:kein\w*|nicht|nein|nee)\b", folded):
+        return None
+    named = named_task(_NUMBER_FREE.sub(" ", folded))
+    if named == "request_letter_resend" and not _RESEND_NAMED.search(folded):
+        return None
+    return named
+
+
+_NUMBER_FREE = re.compile(r"\b[a-z]\s?\d[\d\s.]{8,12}\b")

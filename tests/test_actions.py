@@ -121,7 +121,7 @@ def test_an_unclear_follow_up_after_a_task_result_offers_that_results_topics():
     asyncio.run(ActionFollowUp().run(dispatcher, t, {}))
     titles = buttons(dispatcher.messages)
     assert faq.load_catalog().get("nect_duration").title in titles
-    assert any(faq.load_catalog().get(t).title in titles for t in ("qr_code_expired", "twofa_activation",
+    assert any(faq.load_catalog().get(t).title in titles for t in ("qr_code", "qr_code_expired", "twofa_activation",
                                                                      "health_card_digits"))
 
 

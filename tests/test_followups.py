@@ -178,3 +178,19 @@ def test_follow_ups_about_the_next_step_the_same_device_and_the_support_line():
 ])
 def test_follow_ups_on_the_2fa_the_card_and_the_letter(text, last, answer):
     assert followups.resolve(text, last) == answer
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("Dürfen da auch Buchstaben rein?", "utter_faq/twofa_pin", "utter_faq/twofa_pin"),
+    ("Hab mich aber per Video angemeldet, nicht per Brief", "utter_faq/qr_code", "utter_faq/health_card_digits"),
+    ("wie lang hab ich da noch zeit?", "utter_twofa_qr_code_valid", "utter_faq/qr_code_expired"),
+    ("Dann ich mache mit Brief. Wie lange das dauert?", "utter_faq/registration_requirements",
+     "utter_followup_letter_time"),
+    ("und wenn ich gar keine hab?", "utter_faq/email_address", "utter_faq/registration_requirements"),
+    # a rule that knows the question beats "und was nun?" (the answer again)
+    ("hab ich gemacht, jetzt ist aber die zeit abgelaufen, was nun?", "utter_faq/approval_not_shown",
+     "utter_faq/approval_expired"),
+])
+def test_follow_ups_that_point_back_without_und(text, last, answer):
+    assert followups.is_follow_up(text)
+    assert followups.resolve(text, last) == answer

@@ -27,6 +27,8 @@ from bot import faq, requests
     "hi, ich möcht mich für die onlinefiliale registrieren",
     "Servus, i mecht mi fürs Online-Dings registrieren lassn",
     "Bitte schicken Sie mir die Zugangsdaten erneut. Mit freundlichen Grüßen, H. Meier",
+    "Servus! Ich hab meine Zugangsdaten verschlampt, könnts ihr mir die nochmal schicken?",
+    "Okay, dann melde ich mich jetzt an",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -134,6 +136,7 @@ def test_asking_to_do_what_was_just_explained(text, hands_over):
     ("ist bei mir die 2-faktor schon eingerichtet?", "check_2fa_activation"),
     ("Ich will die 2FA einrichten. Geht mein QR-Code aus dem Brief noch?", "check_2fa_activation"),
     ("mein qr code geht nicht mehr, warum??", None),
+    ("Muss ich die 2FA noch aktivieren? Weiß nicht mehr, ob ich das schon gemacht hab", "check_2fa_activation"),
     ("Wie aktiviere ich die Zwei-Faktor-Authentifizierung?", None),
 ])
 def test_questions_about_the_own_2fa_state_are_looked_up(text, task):
@@ -142,3 +145,18 @@ def test_questions_about_the_own_2fa_state_are_looked_up(text, task):
 
 def test_a_wish_after_a_complaint_about_it_is_a_request():
     assert requests.is_action_request("Mit der PIN komme ich nicht klar und will sie neu setzen.")
+
+
+@pytest.mark.parametrize("text, task", [
+    ("registrierung A123456780", "start_registration"),
+    ("Hallo, Anmeldung Online-Filiale, Nummer A123456780", "start_registration"),
+    ("Zugangsdaten nochmal: D271828180 01067", "request_letter_resend"),
+    ("neues passwort bitte, C314159266", "request_new_password"),
+    ("A123456780", None),  # a number alone: which task? (nothing is kept)
+    ("ok dann per brief. A123456780", None),  # a registration by letter or a resend?
+    ("A123456780 ist das meine nummer für die registrierung?", None),  # a question
+    ("registrierung A123456781", None),  # not a valid number
+    ("bitte keine registrierung, A123456780", None),
+])
+def test_a_task_named_with_the_number_starts_it(text, task):
+    assert requests.task_with_number(text) == task

@@ -81,7 +81,8 @@ class FaqConfidenceGate(GraphComponent):
                 # "Registrierung A123456780": the task, which takes the number from this message
                 _choose_intent(message, task)
                 continue
-            if validation.is_bare_data(text):
+            if validation.is_bare_data(text) or (
+                    "?" not in text and requests.has_valid_insurance_number(text) and len(text.split()) <= 8):
                 # Only a number or address, no question: inside a task the form reads it whatever the
                 # intent; outside one the member is asked what they want to do.
                 _choose_intent(message, INFORM_DATA)
@@ -116,7 +117,7 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") in QUESTION_INTENTS and tone.checks_presence(text):
                 _choose_intent(message, STILL_THERE, intent.get("confidence", 0.0))
                 continue
-            if intent.get("name") in QUESTION_INTENTS and tone.is_thanks(text):
+            if intent.get("name") in QUESTION_INTENTS and tone.is_thanks(text) and not requests.is_action_request(text):
                 # "na gut, trotzdem danke" is no question about 2FA
                 _choose_intent(message, THANK, intent.get("confidence", 0.0))
                 continue

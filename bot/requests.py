@@ -31,7 +31,8 @@ _STRONG_FRAME = re.compile(
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
     r"i\s+(?:m(?:e|ö|oe|ä|ae)cht|mog|wui|wü|will|brauch)|"
-    r"^\W*(?:ok\w*|gut|alles\s+klar)?\W*dann\s+(?:meld|registrier)\w*\s+ich\b|"
+    r"^\W*(?:ok\w*|gut|alles\s+klar)?\W*dann\s+(?:meld|registrier)\w*\s+ich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|"
+    r"zur(?:ü|ue)ck|morgen))|"
     r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
@@ -43,9 +44,10 @@ _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
-    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b|\bmeld\w*\s+ich\s+mich\b)")
+    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b|\bmeld\w*\s+ich\s+mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen)))")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
-_NOT = re.compile(r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
+_NOT = re.compile(r"\bmeld\w*\s+(?:ich\s+)?mich\s+(?:\w+\s+)?(?:wieder|sp(?:ä|ae)ter|morgen|nochmal|noch\s+mal)\b|"
+                  r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
                   r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig|registrieren|anmelden|"
                   r"zur(?:ü|ue|u)cksetzen|pr(?:ü|ue|u)fen))\b")
 
@@ -105,7 +107,7 @@ _NAMED_TASKS = (
     ("request_new_password", re.compile(r"passwort|kennwort")),
     ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
     ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
-    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+mich|zugang\b|konto")),
+    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto")),
 )
 
 
@@ -173,6 +175,12 @@ def asks_how(text: str) -> bool:
 
 #: Naming the letter alone ("ok dann per Brief. A123456780") does not tell a resend from a registration by letter.
 _RESEND_NAMED = re.compile(r"zugangsdaten|zugangsbrief|nochmal|noch\s+mal|erneut|wieder")
+
+
+def has_valid_insurance_number(text: str) -> bool:
+    """True when the text holds a valid Versichertennummer ("ok dann per Brief. A123456780")."""
+    found = validation.find_insurance_number(text)
+    return found is not None and validation.check_insurance_number(found).ok
 
 
 def task_with_number(text: str) -> Optional[str]:

@@ -51,6 +51,9 @@ def test_requests_to_act(text):
     # the question comes last; the closing line and the name after it are no sentences of their own
     "Ich möchte mich anmelden und habe gelesen, dass dies per Video geht. Wie genau läuft das ab? "
     "Mit freundlichen Grüßen, H. Kellermann",
+    # getting back later is no registration
+    "ok danke, dann melde ich mich wieder",
+    "dann melde ich mich später nochmal",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)
@@ -160,3 +163,8 @@ def test_a_wish_after_a_complaint_about_it_is_a_request():
 ])
 def test_a_task_named_with_the_number_starts_it(text, task):
     assert requests.task_with_number(text) == task
+
+
+def test_a_valid_number_in_a_longer_message_is_found():
+    assert requests.has_valid_insurance_number("ok dann per brief. A123456780")
+    assert not requests.has_valid_insurance_number("ok dann per brief. A123456781")

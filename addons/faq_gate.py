@@ -40,7 +40,7 @@ LETTER_RESEND = "request_letter_resend"
 #: An FAQ question in an angry message: an apology, then the answer (data/rules.yml).
 FAQ_UPSET = "faq_upset"
 #: An angry message without a question gets its topic's answer only when the selector is this sure of it.
-UPSET_ANSWER_MIN_CONFIDENCE = 0.8
+UPSET_ANSWER_MIN_CONFIDENCE = 0.85
 #: Intents a thanks or an acknowledgement is sometimes taken for.
 QUESTION_INTENTS = ("faq", DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, "out_of_scope", FRUSTRATION)
 

@@ -48,6 +48,14 @@ class Topic:
     theme: str
     #: The guided task (its intent) that a request about this topic starts, if any.
     task: str | None = None
+    #: Words one of which a message must hold to be answered with this topic straight away (bot/faq_topics.yml):
+    #: "wie lange braucht die Post?" is no question about the video identification, however sure the selector.
+    needs: tuple[str, ...] = ()
+
+    def named_in(self, text: str) -> bool:
+        """True when ``text`` holds one of the words this topic needs (or it needs none)."""
+        folded = text.casefold()
+        return not self.needs or any(word in folded for word in self.needs)
 
     @property
     def intent(self) -> str:
@@ -91,7 +99,8 @@ def normalize_title(text: str) -> str:
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """Read the topic catalogue (``bot/faq_topics.yml``)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"], task=t.get("task")) for t in raw["topics"])
+    topics = tuple(Topic(id=t["id"], title=t["title"], theme=t["theme"], task=t.get("task"),
+                         needs=tuple(str(w).casefold() for w in t.get("needs") or ())) for t in raw["topics"])
     buttons = tuple((b["text"], b["intent"]) for b in raw.get("task_buttons") or ())
     return Catalog(topics=topics, none_of_these=raw["none_of_these"], task_buttons=buttons)
 
@@ -156,6 +165,7 @@ def is_certain(parse_data: Mapping[str, Any]) -> bool:
     """The selector is certain of one topic and the message is clearly inside the FAQ."""
     candidates = candidates_from_parse(parse_data)
     return bool(candidates) and candidates[0].confidence >= CERTAIN_MIN_CONFIDENCE \
+        and _named(candidates[0].topic, str(parse_data.get("text") or "")) \
         and (parse_data.get("response_selector") or {}).get(RETRIEVAL_INTENT, {}).get(OUTSIDE_KEY) is not None \
         and outside_faq(parse_data) <= CERTAIN_MAX_OUTSIDE
 
@@ -170,7 +180,14 @@ def is_confident(candidates: Sequence[Candidate], text: str = "") -> bool:
     best = candidates[0].confidence
     second = candidates[1].confidence if len(candidates) > 1 else 0.0
     margin = ONE_WORD_MIN_MARGIN if len(text.split()) == 1 else ANSWER_MIN_MARGIN
+    if text and not _named(candidates[0].topic, text):
+        return False
     return best >= ANSWER_MIN_CONFIDENCE and best - second >= margin
+
+
+def _named(topic_id: str, text: str) -> bool:
+    topic = load_catalog().get(topic_id)
+    return topic is None or topic.named_in(text)
 
 
 #: A clarification of a follow-up offers one topic of the last answer's context (bot/followups.py) on top of

@@ -23,6 +23,8 @@ _STRONG_FRAME = re.compile(
     r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset)|"
     r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|k(?:ö|oe|e)nnt?s\s+(?:ihr|ma|mir|mia))\b"
     # "kann man den nicht einfach nochmal losschicken?"
+    # "kann ich den nicht hier bei Ihnen nochmal anfordern?"
+    r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"
     r"|\bk(?:a|ö|oe)nn\w*\s+man\b[^.?!]*\b(?:nochmal|noch\s+mal|erneut)\b[^.?!]*\b(?:\w*schick\w*|\w*send\w*)\b"
     # having it done: "kann ich mir ein neues zuschicken lassen?" (not "... auch per Post ... oder ...?")
     r"|\b(?:kann|k(?:ö|oe)nnte|darf)\s+ich\s+mir\b(?:(?!\bauch\b|\boder\b)[^.?!])*\b(?:schicken|zuschicken|senden|zusenden|bestellen)\s+lassen\b")

@@ -33,7 +33,8 @@ _PERSON = re.compile(
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
     r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
-_WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b")
+_WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
+                                  r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
 #: Thanks, in German and the languages members write in.
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
                      r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott)\b")

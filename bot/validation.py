@@ -190,7 +190,9 @@ _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möcht
                           r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht|"
                           r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
                           r"lieber nicht|brauch\w* (?:du|ihr|sie) nicht|lass\w* (?:ich |wir |das |die |es )?(?:frei|leer)|frei ?lassen|"
-                          r"leer ?lassen|bleibt (?:frei|leer))\b")
+                          r"leer ?lassen|bleibt (?:frei|leer)|"
+                          # Bavarian: "an E-Mail hob i ned", "koane"
+                          r"h(?:o|a)b i (?:ned|net|koa\w*)|koa(?:ne|n)?|brauch i ned)\b")
 
 
 def is_skip(raw: str) -> bool:

@@ -248,3 +248,12 @@ def test_a_follow_ups_clarification_also_offers_the_last_answers_topic():
     assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6, context=("x",)).topics == ("x",)
     # but not right after "Meinten Sie ...?"
     assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True, context=("x",)).give_up
+
+
+def test_a_topic_that_needs_its_words_is_not_answered_without_them():
+    """ "wie lange braucht die Post?" is no question about the video identification, however sure the selector."""
+    sure = [Candidate("nect_duration", 0.9), Candidate("ssl", 0.02)]
+    assert not faq.is_confident(sure, "wie lange braucht die post denn so")
+    assert faq.is_confident(sure, "wie lange dauert das video ident")
+    assert faq.is_confident(sure)  # no text: nothing to check
+    assert faq.load_catalog().get("nect_duration").named_in("Wie lang dauert die Identifiezierung mit nect?")

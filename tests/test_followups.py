@@ -194,3 +194,19 @@ def test_follow_ups_on_the_2fa_the_card_and_the_letter(text, last, answer):
 def test_follow_ups_that_point_back_without_und(text, last, answer):
     assert followups.is_follow_up(text)
     assert followups.resolve(text, last) == answer
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("ich hab ein ipad, reicht das", "utter_faq/app_required", "utter_faq/app_required"),
+    ("muss ich danach die 2FA komplett neu aktivieren?", "utter_pin_reset_health_card", "utter_faq/pin_reset"),
+    ("ist der jetzt weg oder liegt der trotzdem bei euch?", "utter_faq/approval_expired",
+     "utter_faq/approval_expired"),
+    ("muss ich die extra selber suchen im store?", "utter_faq/nect_what", "utter_faq/nect_what"),
+    ("und speichert diese nect firma dann mein gesicht?", "utter_faq/nect_company", "utter_faq/nect_privacy"),
+    ("und wenn die software mich nicht erkennt, dauerts dann ewig?", "utter_faq/nect_privacy",
+     "utter_faq/nect_duration"),
+    ("Werden die Bilder von meinem Ausweis dort dauerhaft gespeichert?", "utter_faq/nect_company",
+     "utter_faq/nect_privacy"),
+])
+def test_more_context_rules(text, last, answer):
+    assert followups.resolve(text, last) == answer

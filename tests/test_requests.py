@@ -29,6 +29,7 @@ from bot import faq, requests
     "Bitte schicken Sie mir die Zugangsdaten erneut. Mit freundlichen Grüßen, H. Meier",
     "Servus! Ich hab meine Zugangsdaten verschlampt, könnts ihr mir die nochmal schicken?",
     "Okay, dann melde ich mich jetzt an",
+    "kann ich den nicht hier bei Ihnen nochmal anfordern?",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)

@@ -93,3 +93,8 @@ def test_thanks_despite_anger_with_a_question_is_no_goodbye():
                                   "mei, des is halt do so"])
 def test_dialect_and_colloquial_german_is_german(text):
     assert not tone.other_language(text)
+
+
+def test_asking_whether_a_person_answers_in_the_sie_form():
+    assert tone.asks_who_answers("Sind Sie überhaupt ein Mensch?")
+    assert not tone.asks_who_answers("Sind Sie sicher, dass ein Mensch das prüft?")

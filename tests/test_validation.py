@@ -284,3 +284,10 @@ def test_the_confirmation_buttons_are_understood():
     buttons = {b["title"]: b["payload"] for b in DOMAIN["responses"]["utter_ask_change_confirmed"][0]["buttons"]}
     assert [v.parse_yes_no(payload) for payload in buttons.values()] == ["yes", "no"]
     assert [v.parse_yes_no(title) for title in buttons] == ["yes", "no"]
+
+
+def test_skipping_in_bavarian():
+    from bot import validation
+
+    assert validation.is_skip("an E-Mail hob i ned") and validation.is_skip("koane")
+    assert not validation.is_skip("anna@example.de")

@@ -239,6 +239,11 @@ def _named_other_task(text: str, form: str) -> Optional[str]:
     return TASK_FORMS[named] if named in TASK_FORMS and TASK_FORMS[named] != form else None
 
 
+def _asks_about_video(text: str) -> bool:
+    """A question about the video ident ("wie lange dauert das Video?"), not a choice of it."""
+    return followups.asks(text) and not re.search(r"\b(?:lieber|doch|dann|nehm\w*|mach\w*)\b", text.casefold())
+
+
 def interpret(requested: str, text: str, intent: str, confidence: float, form: str,
               remembered_number: Optional[str] = None, ranking: Optional[dict[str, float]] = None) -> Decision:
     """What the member's ``text`` means while the task ``form`` asks for ``requested``.
@@ -248,6 +253,10 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     other language, ...); anything else is answered with the field's hint.
     """
     text = text or ""
+    if requested == "letter_confirmed" and form == "registration_form" \
+            and validation.parse_ident_method(text) == "video" and not _asks_about_video(text):
+        # "hmm nee, doch lieber Video": no letter, the registration goes on by video ident
+        return Decision(FILL, {"ident_method": "video"})
     if requested == "letter_confirmed":
         read = read_confirmation(text, intent, confidence)
         other = _named_other_task(text, form) if read is not None and read.action == NO else None

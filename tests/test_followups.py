@@ -210,3 +210,9 @@ def test_follow_ups_that_point_back_without_und(text, last, answer):
 ])
 def test_more_context_rules(text, last, answer):
     assert followups.resolve(text, last) == answer
+
+
+def test_what_the_video_ident_needs_after_choosing_it():
+    assert followups.resolve("ok dann video. was brauch ich dafür alles", "utter_faq/usable_when") == \
+        "utter_faq/nect_id_document"
+    assert followups.resolve("und hätt ichs per brief gemacht?", "utter_faq/usable_when") == "utter_faq/usable_when"

@@ -164,3 +164,10 @@ def test_the_single_offered_task_button_and_a_leading_no():
     assert repair.offered_task_button(["Neues Passwort per Brief", "Nichts davon"]) == "Neues Passwort per Brief"
     assert repair.offered_task_button(["Jetzt registrieren", "Meinen QR-Code prüfen"]) is None
     assert repair.starts_with_no("nee, lass mal") and not repair.starts_with_no("dann halt per brief")
+
+
+def test_video_instead_of_the_registration_letter_goes_on_by_video():
+    decision = interpret("letter_confirmed", "hmm nee, doch lieber Video", "deny", 0.9, "registration_form")
+    assert decision.action == FILL and decision.values == {"ident_method": "video"}
+    # other letters have no video way: a plain no
+    assert interpret("letter_confirmed", "nee, lieber Video", "deny", 0.9, "resend_form").action == NO

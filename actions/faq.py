@@ -93,6 +93,8 @@ class ActionRouteQuestion(Action):
         started = start_offered_task(tracker)
         if started:
             return started
+        if answered_as_if_in_a_task(dispatcher, tracker):
+            return [SlotSet("route", "answered")]
         if followups.is_short(text):
             # unclear alone, clear after the last answer ("handy hab ich aber inzwischen gewechselt")
             recent = recent_bot_responses(tracker)
@@ -168,10 +170,26 @@ class ActionAffirm(Action):
         if form is None and context is not None:  # "dann halt per Brief" after the ID answer: the letter
             dispatcher.utter_message(response=context)
             return []
+        if form is None and answered_as_if_in_a_task(dispatcher, tracker):
+            return []
         if form is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
         return [FollowupAction(form)]
+
+
+#: Replies after which the member may still believe a task runs (they typed data outside one).
+TASK_MODE_REPLIES = frozenset({"utter_data_without_task", "utter_data_without_task_offered", "utter_no_task_running"})
+
+
+def answered_as_if_in_a_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """ "keine", "per Post" or "ja, bestellen" right after "Ihre Angaben brauche ich nur für einen bestimmten
+    Vorgang ...": no task runs; say so and offer the tasks (the same buttons) again."""
+    if last_bot_response(tracker) not in TASK_MODE_REPLIES \
+            or not repair.answers_a_task_question(tracker.latest_message.get("text") or ""):
+        return False
+    dispatcher.utter_message(response="utter_no_task_running", buttons=last_bot_buttons(tracker))
+    return True
 
 
 @off_loop
@@ -186,6 +204,8 @@ class ActionNothingToCancel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         text = tracker.latest_message.get("text") or ""
+        if answered_as_if_in_a_task(dispatcher, tracker):
+            return []
         context = None if repair.starts_with_no(text) else followups.resolve(text, recent_bot_responses(tracker))
         dispatcher.utter_message(response=context or "utter_anything_else")
         return []

@@ -32,7 +32,7 @@ _ANAPHORA = re.compile(
     r"|^(muss|kann|darf|soll|duerfen|koennen|muessen)\s+((ich|man)\s+)?((die|den|das|es|sie|ihn)\s+(ueberhaupt|wirklich|"
     r"auch|denn|eigentlich|dann)|da|dort)\b"
     r"|^(hab|habe|bin)\b.*\baber\b|\bda\s+(noch|dann|auch)\b|\b(das|es) (dauert|geht|kostet|klappt)\b"
-    r"|\b(auch|au)\W*$|\ballerdings\b"
+    r"|\b(auch|au)\W*$|\ballerdings\b|\boder\W*$"
     r"|\bgenau\b|^(ich|wir) (hab|habe|bin)\b.*\baber\b|\b(wird|wuerde|ist|war) (das|es|er)\b|\bbis (es|er)\b")
 
 
@@ -133,7 +133,7 @@ TASK_QUESTION = "utter_ask_"
 NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
                         "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief",
                         "utter_not_covered", "utter_out_of_scope", "utter_data_without_task",
-                        "utter_data_without_task_offered"})
+                        "utter_data_without_task_offered", "utter_still_there", "utter_iamabot", "utter_greet"})
 
 
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).

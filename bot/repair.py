@@ -60,7 +60,7 @@ _YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bi
 MIN_CONFIDENCE = 0.5
 OPTIONAL_FIELDS = frozenset({"email", "phone"})
 #: Replies to a message that is no answer and no question the NLU knows: a context rule may know it better.
-NOT_AN_ANSWER = frozenset({"utter_task_unclear", "utter_task_go_on"})
+NOT_AN_ANSWER = frozenset({"utter_task_unclear", "utter_task_go_on", "utter_not_sure"})
 
 FILL, INVALID, SKIP, LEAVE, SWITCH, FAQ, SAY, YES, NO = (
     "fill", "invalid", "skip", "leave", "switch", "faq", "say", "yes", "no")
@@ -79,6 +79,15 @@ class Decision:
     form: Optional[str] = None
     #: The message was not an answer: after replying, say that the task goes on (or can be left).
     resume: bool = False
+
+
+def answers_a_task_question(text: str) -> bool:
+    """True for a short reply that only makes sense as the answer to a task's question ("keine", "per Post",
+    "ja, bestellen"): typed when no task runs, the member believes one does."""
+    if len(text.split()) > 5 or followups.asks(text):
+        return False
+    return validation.is_skip(text) or validation.parse_ident_method(text) is not None \
+        or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))
 
 
 def starts_with_no(text: str) -> bool:
@@ -287,6 +296,9 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     if sure and intent in INTERRUPTIONS:
         response = INTERRUPTIONS[intent]
         return Decision(SAY, response=response, resume=response != "utter_task_go_on")
+    if followups.asks(text) and not validation.looks_like_data(text):
+        # a question the assistant cannot place ("An welche Adresse geht der denn?"): it says so, then asks again
+        return Decision(SAY, response="utter_not_sure", resume=True)
     if requested == "letter_confirmed":
         return Decision(INVALID, response="utter_invalid_letter_confirmed")
     return Decision(SAY, response="utter_task_unclear")

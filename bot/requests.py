@@ -21,7 +21,7 @@ _STRONG_FRAME = re.compile(
     r"\b(kannst\s+du|k(?:ö|oe|o)nnt\s+ihr|k(?:ö|oe|o)nn(?:en|ten)\s+sie|w(?:ü|ue|u)rden?\s+sie|w(?:ü|ue|u)rdest\s+du|"
     r"hilf\s+mir|helfen\s+sie\s+mir|hilfst\s+du\s+mir|helft\s+mir|kannst\s+ma|k(?:ö|oe)nnen\s+sie\s+mir|"
     r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset)|"
-    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|k(?:ö|oe|e)nnt?s\s+(?:ihr|ma|mir|mia))\b"
+    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|schicken\s+sie\s+(?:ihn|den|die|das|es)|k(?:ö|oe|e)nnt?s\s+(?:ihr|ma|mir|mia))\b"
     # "kann man den nicht einfach nochmal losschicken?"
     # "kann ich den nicht hier bei Ihnen nochmal anfordern?"
     r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"

@@ -216,3 +216,12 @@ def test_what_the_video_ident_needs_after_choosing_it():
     assert followups.resolve("ok dann video. was brauch ich dafür alles", "utter_faq/usable_when") == \
         "utter_faq/nect_id_document"
     assert followups.resolve("und hätt ichs per brief gemacht?", "utter_faq/usable_when") == "utter_faq/usable_when"
+
+
+def test_the_support_line_rule_is_about_the_number_not_the_hours():
+    assert followups.resolve("welche nummer war das nochmal?", "utter_faq/letter_not_arrived") == \
+        "utter_faq/letter_not_arrived"
+    assert followups.resolve("Ist die Hotline auch am Wochenende erreichbar?", "utter_faq/letter_not_arrived") is None
+    # "noch da?" in between does not change the subject
+    assert followups.resolve("ich hab den brief vor 3 wochen bekommen, geht also noch oder?",
+                             ["utter_still_there", "utter_faq/qr_code_expired"]) == "utter_faq/qr_code_expired"

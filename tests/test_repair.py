@@ -119,8 +119,11 @@ def test_the_letter_confirmation():
     assert interpret("letter_confirmed", "jo mach", "affirm", 0.8, "resend_form").action == YES
     assert interpret("letter_confirmed", "nein", "deny", 0.9, "resend_form").action == NO
     assert interpret("letter_confirmed", "ach doch nicht", "cancel", 0.9, "resend_form").action == NO
-    unclear = interpret("letter_confirmed", "was kostet das", "out_of_scope", 0.4, "resend_form")
+    unclear = interpret("letter_confirmed", "hmm vielleicht", "out_of_scope", 0.4, "resend_form")
     assert (unclear.action, unclear.response) == (INVALID, "utter_invalid_letter_confirmed")
+    # a question it cannot place: it says so and asks again (no letter)
+    question = interpret("letter_confirmed", "An welche Adresse geht der denn?", "out_of_scope", 0.4, "resend_form")
+    assert (question.action, question.response, question.resume) == (SAY, "utter_not_sure", True)
     assert interpret("letter_confirmed", "nee, doch lieber nicht", "faq", 0.4, "resend_form").action == NO
     assert interpret("letter_confirmed", "ja, schicken Sie ihn", "faq", 0.4, "resend_form").action == YES
 
@@ -171,3 +174,10 @@ def test_video_instead_of_the_registration_letter_goes_on_by_video():
     assert decision.action == FILL and decision.values == {"ident_method": "video"}
     # other letters have no video way: a plain no
     assert interpret("letter_confirmed", "nee, lieber Video", "deny", 0.9, "resend_form").action == NO
+
+
+def test_replies_that_only_answer_a_task_question():
+    for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen"):
+        assert repair.answers_a_task_question(text), text
+    for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern"):
+        assert not repair.answers_a_task_question(text), text

@@ -30,6 +30,7 @@ from bot import faq, requests
     "Servus! Ich hab meine Zugangsdaten verschlampt, könnts ihr mir die nochmal schicken?",
     "Okay, dann melde ich mich jetzt an",
     "kann ich den nicht hier bei Ihnen nochmal anfordern?",
+    "Ja dann schicken Sie ihn halt nochmal.",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)

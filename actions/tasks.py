@@ -67,9 +67,9 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return True
     selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
     response = selected.get("utter_action")
-    if followups.is_short(message.get("text") or ""):
-        # the task's question is the context: "wo finde ich die Nummer überhaupt?" at the Versichertennummer
-        response = followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) or response
+    # the task's question is the context, also of a longer message: "wo finde ich die Nummer überhaupt?" at the
+    # Versichertennummer, "Komisch, die Nummer steht genau so auf meiner Karte ..." after a failed identification
+    response = followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) or response
     if not response:
         return False
     if intent == "faq_upset":

@@ -84,9 +84,13 @@ class Decision:
 def answers_a_task_question(text: str) -> bool:
     """True for a short reply that only makes sense as the answer to a task's question ("keine", "per Post",
     "ja, bestellen"): typed when no task runs, the member believes one does."""
-    if len(text.split()) > 5 or followups.asks(text):
+    if len(text.split()) > 5:
         return False
-    return validation.is_skip(text) or validation.parse_ident_method(text) is not None \
+    if validation.is_skip(text):  # "brauch ich nicht", "keine"
+        return True
+    if followups.asks(text):
+        return False
+    return validation.parse_ident_method(text) is not None \
         or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))
 
 

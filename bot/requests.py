@@ -148,7 +148,10 @@ def own_state_task(text: str) -> Optional[str]:
 def is_letter_status_question(text: str) -> bool:
     """True for a question whether the access letter has been sent."""
     folded = (text or "").casefold()
-    # the question itself asks it: "ah, der Brief ist noch unterwegs. und wenn der nicht ankommt?" does not
+    # the question itself asks it: "ah, der Brief ist noch unterwegs. und wenn der nicht ankommt?" does not,
+    # and neither does a question about letters in general ("wie lange ist so ein Brief normalerweise unterwegs?")
+    if re.search(r"\bnormalerweise\b|\bso\s+ein\b|\bin\s+der\s+regel\b|\bgenerell\b|\bwie\s+lang", folded):
+        return False
     asked = any(_LETTER_STATUS.search(part) and part.endswith("?") for part in _sentences(folded))
     return asked or bool(
         re.search(r"\bob\b[^.?!]*\b(?:brief|zugangsdaten)\b[^.?!]*\b(?:raus|unterwegs|verschickt|versendet)", folded))

@@ -225,3 +225,10 @@ def test_the_support_line_rule_is_about_the_number_not_the_hours():
     # "noch da?" in between does not change the subject
     assert followups.resolve("ich hab den brief vor 3 wochen bekommen, geht also noch oder?",
                              ["utter_still_there", "utter_faq/qr_code_expired"]) == "utter_faq/qr_code_expired"
+
+
+def test_before_the_password_letter_a_2fa_question_is_about_2fa():
+    assert followups.resolve("moment, muss ich danach die zwei faktor sache in der app wieder neu einrichten?",
+                             ["utter_ask_password_letter_form_letter_confirmed"]) == "utter_faq/new_password_2fa"
+    assert followups.resolve("Gibts noch ne andere Möglichkeit ohne Ausweis?", "utter_faq/nect_id_document") == \
+        "utter_faq/letter_alternative"

@@ -117,6 +117,7 @@ def test_requests_are_judged_sentence_by_sentence_and_complaints_are_no_requests
     ("Mein Brief ist nicht angekommen, was tun?", False),
     ("Kann ich die Zugangsdaten per Post bekommen?", False),
     ("ah der brief ist noch unterwegs. und wenn der nicht ankommt?", False),
+    ("Und wie lange ist so ein Brief normalerweise unterwegs?", False),
 ])
 def test_letter_status_questions(text, status):
     """The question itself must ask it ("der Brief ist noch unterwegs. und wenn der nicht ankommt?" does not)."""

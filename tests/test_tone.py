@@ -98,3 +98,9 @@ def test_dialect_and_colloquial_german_is_german(text):
 def test_asking_whether_a_person_answers_in_the_sie_form():
     assert tone.asks_who_answers("Sind Sie überhaupt ein Mensch?")
     assert not tone.asks_who_answers("Sind Sie sicher, dass ein Mensch das prüft?")
+
+
+def test_more_ways_to_be_upset():
+    assert tone.is_upset("Das ist doch echt ein Witz. Ich warte jetzt seit über einem Monat auf diesen Brief!!!")
+    assert tone.is_upset("Super. Echt umständlich das alles.")
+    assert not tone.is_upset("Ich warte seit zwei Wochen auf den Brief, ist das normal?")

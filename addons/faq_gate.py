@@ -149,6 +149,11 @@ class FaqConfidenceGate(GraphComponent):
                     # "schick ihn halt nochmal": the task the last answer offered (action_follow_up)
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \
+                    and faq.not_covered_cue(text) and not tone.is_upset(text):
+                # costs, data passed on, the hotline's hours: the FAQ says nothing, whatever topic the words suggest
+                _choose_follow_up_or(message, NOT_COVERED, text, intent)
+                continue
             if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):
                 # the intent classifier hesitates, the topic selector is certain and the coverage model

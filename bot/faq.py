@@ -8,6 +8,7 @@ answer through when the response selector's own ranking is clear;
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -159,6 +160,20 @@ def outside_faq(parse_data: Mapping[str, Any]) -> float:
 CERTAIN_MIN_CONFIDENCE = 0.9
 #: ... and the coverage model puts the message inside the FAQ at least this clearly.
 CERTAIN_MAX_OUTSIDE = 0.1
+
+
+#: Questions the FAQ does not answer whatever topic their other words suggest: costs, passing data on, when the
+#: hotline can be reached ("Gebt ihr meine Daten an Dritte weiter?" is no question about SSL).
+_NOT_COVERED_CUES = re.compile(
+    r"\b(?:kostet|kostenlos|kostenpflichtig|geb(?:ü|ue)hr\w*)\b"
+    r"|\ban\s+dritte\b|\bweiter\s?(?:ge)?geben\b|\bweitergegeben\b|\bverkauf\w*\b[^.?!]*\bdaten\b"
+    r"|\bimmer\s+besetzt\b|\bwann\b[^.?!]*\berreich\w*\b[^.?!]*\b(?:jemand\w*|euch|ihnen|hotline|support|wen)\b"
+    r"|\b(?:hotline|support)\b[^.?!]*\b(?:erreichbar|besetzt|(?:ö|oe)ffnungszeit\w*|wochenende|samstag|sonntag)\b")
+
+
+def not_covered_cue(text: str) -> bool:
+    """True for a question the FAQ does not answer by its words alone (costs, data passed on, hotline hours)."""
+    return bool(_NOT_COVERED_CUES.search((text or "").casefold()))
 
 
 def is_certain(parse_data: Mapping[str, Any]) -> bool:

@@ -61,7 +61,7 @@ def test_a_clicked_title_is_answered_with_its_topic_even_against_the_models():
 
 
 def test_a_title_inside_a_longer_message_is_not_a_click():
-    out = gate(titled("Wer ist die Firma NECT? Was kostet die Video-Identifikation bei denen?", "faq",
+    out = gate(titled("Wer ist die Firma NECT? Wie läuft die Video-Identifikation bei denen ab?", "faq",
                       [("nect_what", 0.5), ("nect_company", 0.45)]))
     assert out.get("intent")["name"] == "nlu_fallback"
 
@@ -96,3 +96,22 @@ def test_a_greeting_with_a_question_is_the_question():
                intents=[("greet", 0.6), ("faq", 0.4)])
     assert out.get("intent")["name"] == "faq"
     assert said("Hallo!", "greet", [("ssl", 0.2)], intents=[("greet", 0.9)]).get("intent")["name"] == "greet"
+
+
+@pytest.mark.parametrize("text", [
+    "Gebt ihr meine Daten an Dritte weiter?",
+    "Ist die Hotline auch am Wochenende erreichbar?",
+    "und wann erreich ich da jemanden? immer besetzt bei euch",
+    "Was kostet die NECT App?",
+])
+def test_what_the_faq_never_says_is_not_covered_whatever_the_topic(text):
+    out = said(text, "faq", [("ssl", 0.93), ("nect_hours", 0.02)])
+    assert out.get("intent")["name"] in ("not_covered", "follow_up")
+    assert out.get("intent")["name"] == "not_covered" or out.get("follow_up_otherwise") == "not_covered"
+
+
+def test_the_video_ident_on_the_weekend_is_still_its_hours():
+    from bot import faq
+
+    assert not faq.not_covered_cue("Geht die NECT Identifizierung auch am Wochenende?")
+    assert not faq.not_covered_cue("Wann ist die Video-Identifikation möglich?")

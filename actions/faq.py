@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import faq, followups, repair, requests
+from bot import context_prior, faq, followups, repair, requests
 from bot.services import gaps
 from bot.store import session_scope
 
@@ -178,18 +178,29 @@ class ActionAffirm(Action):
         return [FollowupAction(form)]
 
 
-#: Replies after which the member may still believe a task runs (they typed data outside one).
-TASK_MODE_REPLIES = frozenset({"utter_data_without_task", "utter_data_without_task_offered", "utter_no_task_running"})
-
-
 def answered_as_if_in_a_task(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """ "keine", "per Post" or "ja, bestellen" right after "Ihre Angaben brauche ich nur für einen bestimmten
     Vorgang ...": no task runs; say so and offer the tasks (the same buttons) again."""
-    if last_bot_response(tracker) not in TASK_MODE_REPLIES \
+    if last_bot_response(tracker) not in repair.TASK_MODE_REPLIES \
             or not repair.answers_a_task_question(tracker.latest_message.get("text") or ""):
         return False
     dispatcher.utter_message(response="utter_no_task_running", buttons=last_bot_buttons(tracker))
     return True
+
+
+class ActionAnswerWithoutTask(Action):
+    """A task's answer typed when no task runs, right after the member was told so ("per Brief", "mail skip",
+    "Und de Postleitzahl is 84130"): chosen by ``addons.task_mode_policy`` over the FAQ or unclear reply the
+    message would get (bot/repair.py ``answers_without_task``). Says that no task runs, with the same buttons."""
+
+    def name(self) -> Text:
+        return "action_answer_without_task"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_no_task_running", buttons=last_bot_buttons(tracker))
+        return []
 
 
 @off_loop
@@ -251,8 +262,11 @@ def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: b
     """
     message = tracker.latest_message
     catalog = faq.load_catalog()
+    candidates = faq.candidates_from_parse(message)
+    if context:  # a follow-up: the topics members ask after the last answer come first (bot/context_prior.py)
+        candidates = context_prior.rerank(candidates, context[0], topics=len(catalog.topics))
     clarification = faq.clarify(
-        faq.candidates_from_parse(message),
+        candidates,
         1.0 if as_faq_question else faq.faq_intent_confidence(message),
         after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
         context=context,

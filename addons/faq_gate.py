@@ -107,7 +107,7 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, "bot_challenge", intent.get("confidence", 0.0))
                 continue
             if intent.get("name") in ("affirm", "deny", THANK, "goodbye") and tone.is_upset(text) \
-                    and not followups.asks(text):
+                    and not followups.asks(text) and not (intent.get("name") == THANK and tone.is_thanks(text)):
                 # "Na toll. Das hätte man mir auch sagen können!" is no yes or no
                 _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
                 continue

@@ -163,12 +163,23 @@ CERTAIN_MAX_OUTSIDE = 0.1
 
 
 #: Questions the FAQ does not answer whatever topic their other words suggest: costs, passing data on, when the
-#: hotline can be reached ("Gebt ihr meine Daten an Dritte weiter?" is no question about SSL).
+#: hotline can be reached ("Gebt ihr meine Daten an Dritte weiter?" is no question about SSL), how long and where
+#: data is stored, several 2FA devices, a longer approval time window.
 _NOT_COVERED_CUES = re.compile(
     r"\b(?:kostet|kostenlos|kostenpflichtig|geb(?:ü|ue)hr\w*)\b"
     r"|\ban\s+dritte\b|\bweiter\s?(?:ge)?geben\b|\bweitergegeben\b|\bverkauf\w*\b[^.?!]*\bdaten\b"
     r"|\bimmer\s+besetzt\b|\bwann\b[^.?!]*\berreich\w*\b[^.?!]*\b(?:jemand\w*|euch|ihnen|hotline|support|wen)\b"
-    r"|\b(?:hotline|support)\b[^.?!]*\b(?:erreichbar|besetzt|(?:ö|oe)ffnungszeit\w*|wochenende|samstag|sonntag)\b")
+    r"|\b(?:hotline|support)\b[^.?!]*\b(?:erreichbar|besetzt|(?:ö|oe)ffnungszeit\w*|wochenende|samstag|sonntag)\b"
+    # when someone can be reached ("Und wann ist da jemand erreichbar?"), not the video ident's hours
+    r"|^(?![^.?!]*\b(?:nect|video\w*|ident\w*)\b)[^.?!]*\bwann\b[^.?!]*\berreichbar\b"
+    # how long data, videos or the PIN are kept, and where (the FAQ only covers the transfer)
+    r"|\b(?:wie\s+lange|wo)\b[^.?!]*\b(?:gespeichert|aufbewahrt|abgelegt)\b|\bverschl(?:ü|ue)sselt\s+(?:gespeichert|abgelegt)"
+    r"|\b(?:server|lokal)\b[^.?!]*\bgespeichert\b|\bgespeichert\b[^.?!]*\b(?:server|lokal)\b|\bat\s+rest\b"
+    # several devices at once for 2FA
+    r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
+    r"telefone?|tablets?|endger(?:ä|ae)te?n?)\b"
+    # a longer time window for an approval (the FAQ names none)
+    r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 
 
 def not_covered_cue(text: str) -> bool:

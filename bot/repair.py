@@ -94,6 +94,33 @@ def answers_a_task_question(text: str) -> bool:
         or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))
 
 
+#: Replies after which the member may still believe a task runs: they typed data outside one, and were told
+#: that nothing was kept and asked what they want to do (or told that no task runs).
+TASK_MODE_REPLIES = frozenset({"utter_data_without_task", "utter_data_without_task_offered", "utter_no_task_running"})
+#: Intents a task's answer is misread as when no task runs ("brief": unclear; "Video, des geht schneller": an FAQ
+#: question). Other intents keep their own handling: a yes takes up the offered task, a no or a cancel gets
+#: "Kann ich sonst helfen?", data gets "Was möchten Sie tun?" again, a task's name starts it.
+_MISREAD_ANSWER_INTENTS = frozenset({"faq", "faq_upset", "follow_up", "nlu_fallback", "out_of_scope", "not_covered"})
+#: A message with data and at most this many words is data, not a question ("Und de Postleitzahl is 84130").
+MAX_DATA_WORDS = 10
+
+
+def answers_without_task(last_response: Optional[str], intent: Optional[str], text: str) -> bool:
+    """True when ``text`` answers a task's question although no task runs, right after the member was told so
+    (``TASK_MODE_REPLIES``): "per Brief", "mail skip", "pardon, richtig ist 93047". It gets "Gerade läuft kein
+    Vorgang ..." with the tasks to choose from, instead of an FAQ answer or "nicht sicher"."""
+    if last_response not in TASK_MODE_REPLIES:
+        return False
+    if intent == "deny":  # a plain "nein" answers "Möchten Sie das hier tun?"; "tel nö" answers a task's question
+        return validation.parse_yes_no(text) is None and validation.is_skip(text) \
+            and not _LEAVE.search(text.casefold())
+    if intent not in _MISREAD_ANSWER_INTENTS:
+        return False
+    with_data = (validation.find_postcode(text) is not None or validation.find_insurance_number(text) is not None) \
+        and len(text.split()) <= MAX_DATA_WORDS
+    return with_data or answers_a_task_question(text)
+
+
 def starts_with_no(text: str) -> bool:
     """True for a message that starts with a no ("nein, lass mal", "doch nicht")."""
     return bool(_NO_START.search((text or "").casefold()))

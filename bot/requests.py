@@ -129,12 +129,15 @@ _LETTER_STATUS = re.compile(
 
 #: "Hab ich die Zwei-Faktor-Anmeldung schon aktiviert?": the member's own state, which the task can look up.
 _OWN_STATE = re.compile(
-    r"\b(?:hab\w*|bin|ist)\s+(?:ich|meine?|bei\s+mir)\b[^.?!]*\b(?:schon|bereits|eigentlich)\b[^.?!]*"
+    r"\b(?:hab\w*|bin|ist|is)\s+(?:ich|i|meine?|mei|bei\s+mir)\b[^.?!]*\b(?:schon|bereits|eigentlich|scho)\b[^.?!]*"
     r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b"
     # "Weiß nicht mehr, ob ich das schon gemacht hab" (about the 2FA)
     r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"
-    r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+mein\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)")
+    r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+(?:mein|sein|ihr)\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
+    # "mein qr code geht der noch oder is der schon abgelaufen?"
+    r"|\b(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:geht|gilt|funktioniert|klappt|g(?:ü|ue)ltig)\b[^.?!]*\bnoch\b"
+    r"(?![^.?!]*\bnicht\b)")
 
 
 def own_state_task(text: str) -> Optional[str]:

@@ -37,10 +37,10 @@ _PERSON = re.compile(
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
                                   r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
 #: Thanks, in German and the languages members write in.
-_THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
+_THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|dankschee|dankesch(?:ee|ea)|danksch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
                      r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott)\b")
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
-_NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
+_NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|kk?|top|cool|nice|jo|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
                     r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
 _TASK_WORDS = re.compile(r"registrier|anmeld|schick|bestell|zur(?:ü|ue)cksetz|pr(?:ü|ue)f|\bwill\b|m(?:ö|oe)chte|brauche")
 _ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es)\b")
@@ -56,10 +56,33 @@ def is_complaint(text: str) -> bool:
     return bool(_COMPLAINT.search((text or "").casefold()))
 
 
+#: Wanting to phone: calling ("ich rufe lieber an", "frag ich telefonisch nach") or the hotline's number.
+_PHONE = re.compile(
+    r"\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b|\bich\s+ruf\w*\b[^.?!]*\ban\b"
+    r"|\btelefonisch\s+(?:nach|erreich|meld|kl(?:ä|ae)r|beraten)|\bfrag\w*\b[^.?!]*\btelefonisch\b"
+    r"|\b(?:hotline|service|servicetelefon|kundenservice)\s*-?\s*(?:nr|nummer|telefonnummer)\b|\bservicenummer\b"
+    r"|\b(?:welche|wie\s+(?:war|lautet|ist)\s+(?:die|eure|ihre|denn\s+die)"
+    r"|gibt\w*\s+(?:es\s+)?(?:da\s+)?(?:(?:wenigstens|auch|denn|vielleicht)\s+)?(?:eine|ne|'ne))"
+    r"\s+(?:telefon)?(?:nummer|nr)\b")
+#: ... but a number of the member's own ("welche Nummer muss ich eingeben?") is no wish to phone.
+_OWN_NUMBER = re.compile(r"\d|versicherten|karte|kunden(?:nummer|nr)|handy|mobil|\bmein\w*\b|eingeb|angeb|eintrag|"
+                         r"registr|\bplz\b|postleitzahl|freigabe|\bpin\b|vorne|hinten|ziffer|\bsteht\b|qr|gemeint")
+#: A question about the hotline's number has at most this many words.
+PHONE_MAX_WORDS = 12
+
+
+def wants_phone(text: str) -> bool:
+    """True for a wish to phone the insurer ("Ich rufe lieber an.", "welche nummer war das nochmal?"): the
+    hotline's number is the answer, not a hand-over in the chat."""
+    folded = (text or "").casefold()
+    return len(folded.split()) <= PHONE_MAX_WORDS and bool(_PHONE.search(folded)) \
+        and not _OWN_NUMBER.search(folded) and not _WHO_AM_I_TALKING_TO.search(folded)
+
+
 def wants_person(text: str) -> bool:
     """True for a message that asks for a person (colleague, phone call), not about one."""
     folded = (text or "").casefold()
-    return bool(_PERSON.search(folded)) and not _WHO_AM_I_TALKING_TO.search(folded)
+    return (bool(_PERSON.search(folded)) and not _WHO_AM_I_TALKING_TO.search(folded)) or wants_phone(text)
 
 
 #: Thanks despite everything ("na toll. trotzdem danke"): thanks, even in an angry message.
@@ -72,14 +95,19 @@ def thanks_anyway(text: str) -> bool:
     return bool(_THANKS_ANYWAY.search(folded)) and not _ASKS.search(folded) and len(folded.split()) <= 10
 
 
+_THANKS_FOR_NOTHING = re.compile(r"f(?:ü|ue)r\s+(?:nix|nichts)")
+
+
 def is_thanks(text: str) -> bool:
     """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
     folded = (text or "").casefold().strip()
     words = folded.split()
     if not words or len(words) > 10 or _ASKS.search(folded):
         return False
-    if _TASK_WORDS.search(folded) or is_upset(folded):
-        return False  # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks
+    short_thanks = len(words) <= 3 and bool(_THANKS.search(folded)) and not _THANKS_FOR_NOTHING.search(folded)
+    if _TASK_WORDS.search(folded) or (is_upset(folded) and not short_thanks):
+        # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks ("nervig. thx" is)
+        return False
     return bool(_THANKS.search(folded)) or (len(words) <= 8 and bool(_NOTED.search(folded)))
 
 
@@ -120,10 +148,14 @@ _PRESENCE = re.compile(r"\b(?:(?:sind\s+sie|bist\s+du|seid\s+ihr)\s+(?:noch\s+)?
                        r"antwortet?\s+(?:da\s+)?(?:wer|jemand|keiner|niemand))\b")
 
 
+#: "Und wann ist da jemand erreichbar?" asks when, not whether someone is there now.
+_WHEN_REACHABLE = re.compile(r"\b(?:wann|ab wann|bis wann)\b|erreichbar")
+
+
 def checks_presence(text: str) -> bool:
     """True for "hallo? sind Sie noch da?": the member checks that someone answers."""
     folded = (text or "").casefold()
-    return len(folded.split()) <= 8 and bool(_PRESENCE.search(folded))
+    return len(folded.split()) <= 8 and bool(_PRESENCE.search(folded)) and not _WHEN_REACHABLE.search(folded)
 
 
 def asks_who_answers(text: str) -> bool:

@@ -187,12 +187,14 @@ SKIP_WORDS = frozenset({"nein", "nö", "ne", "nee", "überspringen", "uebersprin
 _SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "keins", "ohne", "überspringen",
                          "ueberspringen", "skip", "weiter", "lieber"})
 _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
-                          r"überspringen|ueberspringen|brauch ich nicht|hab ich nicht|habe ich nicht|"
+                          r"überspringen|ueberspringen|skip|brauch ich nicht|hab ich nicht|habe ich nicht|"
                           r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
                           r"lieber nicht|brauch\w* (?:du|ihr|sie) nicht|lass\w* (?:ich |wir |das |die |es )?(?:frei|leer)|frei ?lassen|"
                           r"leer ?lassen|bleibt (?:frei|leer)|"
                           # Bavarian: "an E-Mail hob i ned", "koane"
-                          r"h(?:o|a)b i (?:ned|net|koa\w*)|koa(?:ne|n)?|brauch i ned)\b")
+                          r"h(?:o|a)b i (?:ned|net|koa\w*)|koa(?:ne|n)?|brauch i ned|"
+                          # the field, then a no: "tel nö", "mail nein"
+                          r"(?:e ?mail|mail|tel|telefon|handy|nummer|handynummer)\s+(?:nö|noe|nein|nee|ne|nix))\b")
 
 
 def is_skip(raw: str) -> bool:

@@ -103,6 +103,11 @@ def test_a_greeting_with_a_question_is_the_question():
     "Ist die Hotline auch am Wochenende erreichbar?",
     "und wann erreich ich da jemanden? immer besetzt bei euch",
     "Was kostet die NECT App?",
+    "Und wann ist da eigentlich jemand erreichbar?",  # the hotline's hours
+    "Wie lange wird die Aufnahme meines Gesichts aufbewahrt?",  # storage
+    "Liegt meine PIN lokal auf dem Handy oder wird die auf dem Server gespeichert?",
+    "Kann ich die 2FA auf zwei Handys gleichzeitig nutzen?",  # several devices
+    "Lässt sich das Zeitfenster für die Freigabe verlängern?",  # a longer window
 ])
 def test_what_the_faq_never_says_is_not_covered_whatever_the_topic(text):
     out = said(text, "faq", [("ssl", 0.93), ("nect_hours", 0.02)])
@@ -115,3 +120,13 @@ def test_the_video_ident_on_the_weekend_is_still_its_hours():
 
     assert not faq.not_covered_cue("Geht die NECT Identifizierung auch am Wochenende?")
     assert not faq.not_covered_cue("Wann ist die Video-Identifikation möglich?")
+
+
+@pytest.mark.parametrize("text", [
+    "Welche Postleitzahl ist bei euch gespeichert?", "Wann ist die Video-Identifikation erreichbar?",
+    "Was passiert, wenn das Zeitfenster abgelaufen ist?", "Brauche ich ein zweites Passwort?",
+])
+def test_questions_the_faq_answers_have_no_not_covered_cue(text):
+    from bot import faq
+
+    assert not faq.not_covered_cue(text)

@@ -181,3 +181,22 @@ def test_replies_that_only_answer_a_task_question():
         assert repair.answers_a_task_question(text), text
     for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern"):
         assert not repair.answers_a_task_question(text), text
+
+
+def test_a_tasks_answer_right_after_no_task_runs_is_read_as_such():
+    """Right after "Was möchten Sie tun?" (data typed outside a task), "brief" or "mail skip" answers a task's
+    question that was never asked: addons/task_mode_policy.py then says that no task runs."""
+    after = "utter_data_without_task"
+    for text, intent in (("brief", "nlu_fallback"), ("Video, des geht schneller.", "faq"),
+                         ("mail skip", "nlu_fallback"), ("Und de Postleitzahl is 84130", "faq"),
+                         ("pardon, falsch. Richtig ist 93047", "nlu_fallback"), ("tel nö", "deny"),
+                         ("nein danke, keine nummer", "deny")):
+        assert repair.answers_without_task(after, intent, text), text
+        assert repair.answers_without_task("utter_no_task_running", intent, text), text
+    for text, intent in (("wie lange dauert das?", "faq"), ("Was ist 2FA?", "faq"), ("nein", "deny"),
+                         ("nee lass mal", "deny"), ("ja", "affirm"), ("A123456780", "inform_data"),
+                         ("Jetzt registrieren", "start_registration")):
+        assert not repair.answers_without_task(after, intent, text), text
+    # anywhere else the message keeps its own reading ("hab kein handy" after an answer is an FAQ question)
+    assert not repair.answers_without_task("utter_faq/twofa_activation", "faq", "hab kein handy")
+    assert not repair.answers_without_task(None, "nlu_fallback", "brief")

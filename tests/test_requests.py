@@ -144,6 +144,12 @@ def test_asking_to_do_what_was_just_explained(text, hands_over):
     ("mein qr code geht nicht mehr, warum??", None),
     ("Muss ich die 2FA noch aktivieren? Weiß nicht mehr, ob ich das schon gemacht hab", "check_2fa_activation"),
     ("Wie aktiviere ich die Zwei-Faktor-Authentifizierung?", None),
+    # Bavarian, and the QR code first ("mein qr code geht der noch ...?"), or someone else's
+    ("Is mei 2FA eigentlich aktiv? I woaß nimmer.", "check_2fa_activation"),
+    ("mein qr code geht der noch oder is der schon abgelaufen", "check_2fa_activation"),
+    ("Ich frage für meinen Mann: Ist sein QR-Code noch gültig?", "check_2fa_activation"),
+    ("Wie lange ist ein QR-Code gültig?", None),
+    ("mein qr code ist noch gültig, wie aktiviere ich jetzt 2fa?", None),
 ])
 def test_questions_about_the_own_2fa_state_are_looked_up(text, task):
     assert requests.own_state_task(text) == task

@@ -104,3 +104,30 @@ def test_more_ways_to_be_upset():
     assert tone.is_upset("Das ist doch echt ein Witz. Ich warte jetzt seit über einem Monat auf diesen Brief!!!")
     assert tone.is_upset("Super. Echt umständlich das alles.")
     assert not tone.is_upset("Ich warte seit zwei Wochen auf den Brief, ist das normal?")
+
+
+@pytest.mark.parametrize("text", [
+    "Das ist mir zu kompliziert. Ich rufe lieber bei Ihnen an.", "ok, dann frag ich telefonisch nach",
+    "kk welche nummer", "wie war die nummer nochmal?", "Gibts da wenigstens eine Nummer?", "hotline nr?",
+    "Wie lautet die Nummer der Hotline?",
+])
+def test_wanting_to_phone_gets_the_number(text):
+    assert tone.wants_phone(text) and tone.wants_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "welche nummer muss ich eingeben?", "wie war die nummer auf der karte", "muss ich eine telefonnummer angeben?",
+    "Kann ich das telefonisch machen?", "Welche Nummer ist gemeint?", "ich will mit einem menschen reden",
+])
+def test_a_number_of_ones_own_is_no_wish_to_phone(text):
+    assert not tone.wants_phone(text)
+
+
+@pytest.mark.parametrize("text", ["nervig. thx", "Ah, jetzt geht's. Dankschee.", "kk top"])
+def test_short_thanks_also_with_a_sigh(text):
+    assert tone.is_thanks(text)
+
+
+def test_when_someone_is_reachable_is_no_presence_check():
+    assert tone.checks_presence("hallo? ist da jemand?")
+    assert not tone.checks_presence("Und wann ist da jemand erreichbar?")

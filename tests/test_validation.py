@@ -112,7 +112,8 @@ def test_invalid_numbers_with_area_code(typed):
 
 
 @pytest.mark.parametrize("typed", ["nein", "Überspringen", "keine!", "nein danke", " ohne ", "die lass ich weg",
-                                   "Telefon auch nicht", "die Nummer gebe ich nicht an", "nicht nötig", "weglassen bitte"])
+                                   "Telefon auch nicht", "die Nummer gebe ich nicht an", "nicht nötig", "weglassen bitte",
+                                   "mail skip", "tel nö", "Handy nein danke"])
 def test_skip_words(typed):
     assert v.is_skip(typed)
 

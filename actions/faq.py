@@ -19,6 +19,8 @@ from bot.store import session_scope
 logger = logging.getLogger(__name__)
 
 CLARIFY_RESPONSE = "utter_clarify"
+#: Set by addons/faq_gate.py on an angry message with an unclear question.
+UPSET_QUESTION = "upset_question"
 NOT_SURE_RESPONSE = "utter_not_sure"
 
 
@@ -186,6 +188,24 @@ def answered_as_if_in_a_task(dispatcher: CollectingDispatcher, tracker: Tracker)
         return False
     dispatcher.utter_message(response="utter_no_task_running", buttons=last_bot_buttons(tracker))
     return True
+
+
+@off_loop
+class ActionFrustration(Action):
+    """An upset member: an apology and a way forward. When the angry message holds a question the selector is
+    unsure of (``upset_question``, addons/faq_gate.py), a short apology and "Meinten Sie ...?" instead."""
+
+    def name(self) -> Text:
+        return "action_frustration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        if not tracker.latest_message.get(UPSET_QUESTION):
+            dispatcher.utter_message(response="utter_frustration")
+            return [SlotSet("route", None)]
+        dispatcher.utter_message(response="utter_frustration_brief")
+        return route(dispatcher, tracker, as_faq_question=True)
 
 
 class ActionAnswerWithoutTask(Action):

@@ -166,7 +166,7 @@ CERTAIN_MAX_OUTSIDE = 0.1
 #: hotline can be reached ("Gebt ihr meine Daten an Dritte weiter?" is no question about SSL), how long and where
 #: data is stored, several 2FA devices, a longer approval time window.
 _NOT_COVERED_CUES = re.compile(
-    r"\b(?:kostet|kostenlos|kostenpflichtig|geb(?:ü|ue)hr\w*)\b"
+    r"\b(?:kostet|kost|kostenlos|kostenpflichtig|geb(?:ü|ue)hr\w*|(?:etwas|was|wos|extra)\s+(?:be)?zahlen|bezahl\w*|gratis|umsonst)\b"
     r"|\ban\s+dritte\b|\bweiter\s?(?:ge)?geben\b|\bweitergegeben\b|\bverkauf\w*\b[^.?!]*\bdaten\b"
     r"|\bimmer\s+besetzt\b|\bwann\b[^.?!]*\berreich\w*\b[^.?!]*\b(?:jemand\w*|euch|ihnen|hotline|support|wen)\b"
     r"|\b(?:hotline|support)\b[^.?!]*\b(?:erreichbar|besetzt|(?:ö|oe)ffnungszeit\w*|wochenende|samstag|sonntag)\b"

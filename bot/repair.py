@@ -55,7 +55,7 @@ _MIND_CHANGE = re.compile(r"\b(eigentlich|lieber|stattdessen|statt dessen|doch|v
 #: A task the NLU ranks at least this high is taken after a change-of-mind word.
 MIN_SWITCH_CONFIDENCE = 0.1
 _NO_START = re.compile(r"^\W*(nein|nee|ne|nö|noe|no|nicht|lieber nicht|doch nicht)\b")
-_YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bitte|mach|passt)\b")
+_YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bitte|mach|passt|evet|yes|yeah|yep)\b")
 #: An intent below this confidence does not end or switch a task.
 MIN_CONFIDENCE = 0.5
 OPTIONAL_FIELDS = frozenset({"email", "phone"})
@@ -111,9 +111,11 @@ def answers_without_task(last_response: Optional[str], intent: Optional[str], te
     Vorgang ..." with the tasks to choose from, instead of an FAQ answer or "nicht sicher"."""
     if last_response not in TASK_MODE_REPLIES:
         return False
-    if intent == "deny":  # a plain "nein" answers "Möchten Sie das hier tun?"; "tel nö" answers a task's question
-        return validation.parse_yes_no(text) is None and validation.is_skip(text) \
-            and not _LEAVE.search(text.casefold())
+    if intent == "deny":  # a plain "nein" answers "Möchten Sie das hier tun?"; "tel nö" answers a task's question,
+        # and so does a plain "nein" to "Was möchten Sie tun?", which asks no yes-or-no question
+        plain_no = validation.parse_yes_no(text) == "no"
+        return (plain_no and last_response == "utter_data_without_task") or (
+            not plain_no and validation.is_skip(text) and not _LEAVE.search(text.casefold()))
     if intent not in _MISREAD_ANSWER_INTENTS:
         return False
     with_data = (validation.find_postcode(text) is not None or validation.find_insurance_number(text) is not None) \

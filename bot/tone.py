@@ -19,14 +19,16 @@ _UPSET = re.compile(
     r"bedient|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
     r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
     r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir|"
-    r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert)\b")
+    r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
+    r"(?:wollte|musste) (?:das|ich)? ?(?:nur |einfach )?(?:mal )?loswerden|musste (?:mal )?gesagt werden)\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
 #: Asking for a person ("will das mit nem Mitarbeiter klären", "gebt mir jemanden ans Telefon").
 _PERSON = re.compile(
     r"\b(?:mit|an)\s+(?:einem|einer|einen|nem|ner|'nem|'ner)?\s*(?:echten?\s+|richtigen?\s+)?"
-    r"(?:menschen?|mitarbeiter\w*|person|berater\w*|sachbearbeiter\w*)\b"
+    r"(?:menschen?|menschn|mitarbeiter\w*|mitarbeita\w*|person|berater\w*|sachbearbeiter\w*)\b"
+    r"|\bmit\s+am\s+(?:echtn?\s+|richtign?\s+)?(?:menschn?|mitarbeit\w*)\b"
     r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
     r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"

@@ -130,3 +130,25 @@ def test_questions_the_faq_answers_have_no_not_covered_cue(text):
     from bot import faq
 
     assert not faq.not_covered_cue(text)
+
+
+def test_a_request_in_english_stays_another_language():
+    # "register" would make it a request to act; it is English, so the member hears that the chat is German
+    out = said("I want to register please", "other_language", [("registration_requirements", 0.3)])
+    assert out.get("intent")["name"] == "other_language"
+    out = said("I want to register please", "nlu_fallback", [("registration_requirements", 0.3)])
+    assert out.get("intent")["name"] == "other_language"
+
+
+def test_a_short_thanks_with_a_sigh_stays_thanks():
+    assert said("nervig. thx", "thank", [("nect_company", 0.1)]).get("intent")["name"] == "thank"
+    assert said("super, danke für nix", "thank", [("nect_company", 0.1)]).get("intent")["name"] == "frustration"
+
+
+def test_an_unclear_question_in_an_angry_message_is_marked_for_meinten_sie():
+    out = said("Total nervig, wie lange dauert das denn noch mit dem Brief?", "frustration",
+               [("nect_duration", 0.5), ("letter_not_arrived", 0.4)])
+    assert out.get("intent")["name"] == "frustration" and out.get("upset_question") is True
+    # anger without a question: only the apology
+    out = said("Total nervig, das alles.", "frustration", [("nect_duration", 0.5), ("letter_not_arrived", 0.4)])
+    assert out.get("intent")["name"] == "frustration" and not out.get("upset_question")

@@ -177,7 +177,7 @@ def test_video_instead_of_the_registration_letter_goes_on_by_video():
 
 
 def test_replies_that_only_answer_a_task_question():
-    for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen"):
+    for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen", "evet, ja", "yes, order it"):
         assert repair.answers_a_task_question(text), text
     for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern"):
         assert not repair.answers_a_task_question(text), text
@@ -193,7 +193,10 @@ def test_a_tasks_answer_right_after_no_task_runs_is_read_as_such():
                          ("nein danke, keine nummer", "deny")):
         assert repair.answers_without_task(after, intent, text), text
         assert repair.answers_without_task("utter_no_task_running", intent, text), text
-    for text, intent in (("wie lange dauert das?", "faq"), ("Was ist 2FA?", "faq"), ("nein", "deny"),
+    # a plain no answers "Möchten Sie das hier tun?", but "Was möchten Sie tun?" asked no yes-or-no question
+    assert repair.answers_without_task(after, "deny", "nein")
+    assert not repair.answers_without_task("utter_data_without_task_offered", "deny", "nein")
+    for text, intent in (("wie lange dauert das?", "faq"), ("Was ist 2FA?", "faq"),
                          ("nee lass mal", "deny"), ("ja", "affirm"), ("A123456780", "inform_data"),
                          ("Jetzt registrieren", "start_registration")):
         assert not repair.answers_without_task(after, intent, text), text

@@ -131,3 +131,12 @@ def test_short_thanks_also_with_a_sigh(text):
 def test_when_someone_is_reachable_is_no_presence_check():
     assert tone.checks_presence("hallo? ist da jemand?")
     assert not tone.checks_presence("Und wann ist da jemand erreichbar?")
+
+
+@pytest.mark.parametrize("text", ["Eure App ist der letzte Dreck.", "Nein, ich hab keine Frage. Wollte das nur mal loswerden."])
+def test_venting_is_upset(text):
+    assert tone.is_upset(text)
+
+
+def test_asking_for_a_person_in_bavarian():
+    assert tone.wants_person("Kon i do mit am echtn Menschn redn?")

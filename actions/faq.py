@@ -285,11 +285,15 @@ def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: b
     candidates = faq.candidates_from_parse(message)
     if context:  # a follow-up: the topics members ask after the last answer come first (bot/context_prior.py)
         candidates = context_prior.rerank(candidates, context[0], topics=len(catalog.topics))
+    after_clarification = last_bot_response(tracker) == CLARIFY_RESPONSE
+    offered_before = [t.id for t in map(catalog.by_title, (str(b.get("title") or "") for b in last_bot_buttons(tracker)))
+                      if t is not None] if after_clarification else []
     clarification = faq.clarify(
         candidates,
         1.0 if as_faq_question else faq.faq_intent_confidence(message),
-        after_clarification=last_bot_response(tracker) == CLARIFY_RESPONSE,
+        after_clarification=after_clarification,
         context=context,
+        offered_before=offered_before,
     )
     titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
     remember_gap(message.get("text") or "", "clarify" if titles else "hotline")

@@ -223,17 +223,20 @@ CONTEXT_TOPICS = 1
 
 def clarify(
     candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False,
-    context: Sequence[str] = (),
+    context: Sequence[str] = (), offered_before: Sequence[str] = (),
 ) -> Clarification:
     """For a question that was not answered: which topics to offer, if any.
 
     ``faq_confidence`` is the intent classifier's confidence for ``faq``: a
     message that is hardly an FAQ question gets no topics offered, and neither
     does a second unclear message right after "Meinten Sie ...?"
-    (``after_clarification``): then the hotline. ``context``: the topics a
-    follow-up may point back to (the last answer and what usually follows it).
+    (``after_clarification``) that would be offered only the topics offered
+    then (``offered_before``): then the hotline, not the same list again. A
+    new question after it ("pin?" after "2fa?") gets its own topics.
+    ``context``: the topics a follow-up may point back to (the last answer
+    and what usually follows it).
     """
-    if after_clarification or faq_confidence < CLARIFY_MIN_FAQ_INTENT:
+    if faq_confidence < CLARIFY_MIN_FAQ_INTENT:
         return Clarification()
     ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
     offered = [c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE]
@@ -241,4 +244,7 @@ def clarify(
     # the last answer's own topic first (it comes first in ``context``), then the likeliest of the others
     extra = [t for t in context if t not in offered]
     extra = sorted(extra, key=lambda t: (t != context[0], -confidence.get(t, 0.0)))
-    return Clarification(tuple(offered + extra[:CONTEXT_TOPICS]))
+    topics = tuple(offered + extra[:CONTEXT_TOPICS])
+    if after_clarification and not set(offered) - set(offered_before):
+        return Clarification()  # nothing new to offer: the hotline
+    return Clarification(topics)

@@ -71,12 +71,28 @@ def test_nothing_close_enough_goes_to_the_hotline():
     assert not_sure(*run(tracker(0.9, [("qr_code", 0.02), ("ssl", 0.01)])))
 
 
-def test_still_unclear_right_after_a_clarification_goes_to_the_hotline():
-    earlier = [
+def clarified(*topics: str) -> list[dict]:
+    """A "Meinten Sie ...?" that offered ``topics`` (and "Nichts davon")."""
+    titles = [faq.load_catalog().get(t).title for t in topics] + [faq.load_catalog().none_of_these]
+    return [
         {"event": "user", "text": "qr", "parse_data": {}},
-        {"event": "bot", "text": "Meinten Sie ...?", "metadata": {"utter_action": "utter_clarify"}},
+        {"event": "bot", "text": "Meinten Sie ...?", "metadata": {"utter_action": "utter_clarify"},
+         "data": {"buttons": [{"title": t, "payload": t} for t in titles]}},
     ]
+
+
+def test_still_unclear_right_after_a_clarification_goes_to_the_hotline():
+    # the same topics again would be a loop: the hotline
+    earlier = clarified("qr_code", "qr_code_expired")
     assert not_sure(*run(tracker(0.7, [("qr_code", 0.45), ("qr_code_expired", 0.4)], before=earlier)))
+
+
+def test_a_new_unclear_question_after_a_clarification_gets_its_own_topics():
+    # "pin?" right after "2fa?" was answered with "Meinten Sie ...?": new topics, not the hotline
+    earlier = clarified("twofa_what", "twofa_why")
+    slots, messages = run(tracker(0.7, [("twofa_pin", 0.45), ("pin_reset", 0.4)], before=earlier))
+    assert slots == {"route": "clarify"}
+    assert faq.load_catalog().get("twofa_pin").title in buttons(messages)
 
 
 def test_an_earlier_clarification_does_not_count_once_something_else_was_said():

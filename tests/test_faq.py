@@ -246,8 +246,13 @@ def test_a_follow_ups_clarification_also_offers_the_last_answers_topic():
     assert faq.clarify(candidates, faq_confidence=0.6, context=("a", "y", "d")).topics == ("a", "b", "c", "d")
     # a weak question right after an answer still offers that answer
     assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6, context=("x",)).topics == ("x",)
-    # but not right after "Meinten Sie ...?"
-    assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True, context=("x",)).give_up
+    # right after "Meinten Sie ...?" the same topics are not offered again: the hotline
+    assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True, context=("x",),
+                       offered_before=("a", "b", "c")).give_up
+    assert faq.clarify([Candidate("a", 0.01)], faq_confidence=0.6, after_clarification=True, context=("x",)).give_up
+    # ... but a new question after it ("pin?" after "2fa?") gets its own topics
+    assert faq.clarify(candidates, faq_confidence=0.6, after_clarification=True,
+                       offered_before=("x", "y")).topics == ("a", "b", "c")
 
 
 def test_a_topic_that_needs_its_words_is_not_answered_without_them():

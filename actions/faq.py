@@ -210,7 +210,7 @@ class ActionFrustration(Action):
 
 class ActionAnswerWithoutTask(Action):
     """A task's answer typed when no task runs, right after the member was told so ("per Brief", "mail skip",
-    "Und de Postleitzahl is 84130"): chosen by ``addons.task_mode_policy`` over the FAQ or unclear reply the
+    "Und de Postleitzahl is 84130"): chosen by ``addons.context_policy`` over the FAQ or unclear reply the
     message would get (bot/repair.py ``answers_without_task``). Says that no task runs, with the same buttons."""
 
     def name(self) -> Text:

@@ -43,6 +43,7 @@ class FollowUp:
     answer: str  # a response, or SAME: the context's own answer again ("und was soll ich jetzt machen?")
     unless: tuple[str, ...] = ()  # words that turn the question around ("ohne auf die Post zu warten")
     also: tuple[str, ...] = ()  # if given, the follow-up must contain one of these too ("wie lange" + "Post")
+    first: bool = False  # the context decides even over a clear FAQ topic (``context_first``)
 
 
 #: ``answer: same`` in bot/followups.yml: the answer that set the context, once more.
@@ -60,7 +61,8 @@ def rules(path: Path = FOLLOW_UPS_PATH) -> tuple[FollowUp, ...]:
         if not all(isinstance(w, str) and w.strip() for key in ("words", "unless", "also") for w in rule.get(key) or ()):
             raise ValueError(f"{path}: every word must be a non-empty string: {rule}")
     return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"],
-                          tuple(fold(w) for w in r.get("unless") or ()), tuple(fold(w) for w in r.get("also") or ()))
+                          tuple(fold(w) for w in r.get("unless") or ()), tuple(fold(w) for w in r.get("also") or ()),
+                          bool(r.get("first", False)))
                  for r in raw)
 
 
@@ -118,9 +120,7 @@ def resolve(text: str, last_response: Optional[Context] | Sequence[Context]) -> 
 def _rule_answer(folded: str, response: str) -> Optional[str]:
     """The answer of the first rule for ``response`` whose words the (folded) follow-up holds."""
     for rule in rules():
-        if response in rule.after and any(word in folded for word in rule.words) \
-                and not any(word in folded for word in rule.unless) \
-                and (not rule.also or any(word in folded for word in rule.also)):
+        if response in rule.after and _matches(rule, folded):
             return response if rule.answer == SAME else rule.answer
     return None
 
@@ -197,3 +197,27 @@ def context_topics(recent: Sequence[str]) -> tuple[str, ...]:
         found += [_topic_of(context if rule.answer == SAME else rule.answer) for rule in rules()
                   if context in rule.after]
     return tuple(dict.fromkeys(t for t in found if t))
+
+
+#: A message read against the last answer first has at most this many words ...
+CONTEXT_FIRST_MAX_WORDS = MAX_WORDS
+#: ... and asks no open question of its own ("wie lange dauert die Post?" is read as usual).
+_OPEN_QUESTION = re.compile(r"^\W*(?:und\s+)?(?:wie|wann|was|warum|wieso|weshalb|wo|wer|welche\w*)\b")
+
+
+def context_first(previous_response: Optional[str], intent: Optional[str], text: str) -> bool:
+    """True when a rule marked ``first`` knows ``text`` right after ``previous_response``: its answer wins over
+    the topic the NLU is sure of ("Selfie ist schwer für mich. Kann per Post?" after the forgotten password is
+    the new password by letter, not the registration by letter). ``addons.context_policy`` then runs
+    ``action_follow_up``, which gives the rule's answer."""
+    if intent not in ("faq", "faq_upset", "follow_up", "nlu_fallback") or not previous_response:
+        return False
+    folded = fold(text)
+    if len(folded.split()) > CONTEXT_FIRST_MAX_WORDS or _OPEN_QUESTION.search(folded):
+        return False
+    return any(rule.first and previous_response in rule.after and _matches(rule, folded) for rule in rules())
+
+
+def _matches(rule: FollowUp, folded: str) -> bool:
+    return any(word in folded for word in rule.words) and not any(word in folded for word in rule.unless) \
+        and (not rule.also or any(word in folded for word in rule.also))

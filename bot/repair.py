@@ -45,7 +45,7 @@ LEAVE_INTENTS = frozenset({"cancel", "goodbye"})
 #: pointing back ("was brauche ich dafür?": inside a task, the task is the context).
 FAQ_INTENTS = frozenset({"faq", "faq_upset", "follow_up"})
 #: Words that leave a task whatever the NLU says ("ach, lass gut sein", "doch nicht").
-_LEAVE = re.compile(r"\b(lass (es|mal|gut sein|das)|vergiss (es|das)|doch nicht|abbrechen|abbruch|aufh(ö|oe)ren|"
+_LEAVE = re.compile(r"\b(lass (es|mal|gut sein|das)|vergiss (es|das)|doch nicht(?!\s+(?:sein|wahr|m(?:ö|oe)glich|stimmen|richtig))|abbrechen|abbruch|aufh(ö|oe)ren|"
                     r"stopp?|egal|keine lust|anders (ü|ue)berlegt|will (ich )?nicht|möchte (ich )?nicht|"
                     r"moechte (ich )?nicht)\b")
 #: Words that announce a change of mind ("eigentlich will ich ...", "lieber ..."): then a task the NLU

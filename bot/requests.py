@@ -135,6 +135,8 @@ _OWN_STATE = re.compile(
     r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"
     r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+(?:mein|sein|ihr)\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
+    # "ich wollte wissen, ob mein QR-Code noch geht", "Meine Frau will wissen ob ihr QR Code noch gültig ist"
+    r"|\bob\s+(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:noch|g(?:ü|ue)ltig|abgelaufen)\b"
     # "mein qr code geht der noch oder is der schon abgelaufen?"
     r"|\b(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:geht|gilt|funktioniert|klappt|g(?:ü|ue)ltig)\b[^.?!]*\bnoch\b"
     r"(?![^.?!]*\bnicht\b)")

@@ -20,7 +20,9 @@ _UPSET = re.compile(
     r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
     r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir|"
     r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
-    r"(?:wollte|musste) (?:das|ich)? ?(?:nur |einfach )?(?:mal )?loswerden|musste (?:mal )?gesagt werden)\b")
+    r"(?:wollte|musste) (?:das|ich)? ?(?:nur |einfach )?(?:mal )?loswerden|musste (?:mal )?gesagt werden|"
+    # disbelief: "Das kann doch nicht sein, ich bin seit 20 Jahren bei euch versichert!"
+    r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert)\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 

@@ -232,3 +232,16 @@ def test_before_the_password_letter_a_2fa_question_is_about_2fa():
                              ["utter_ask_password_letter_form_letter_confirmed"]) == "utter_faq/new_password_2fa"
     assert followups.resolve("Gibts noch ne andere Möglichkeit ohne Ausweis?", "utter_faq/nect_id_document") == \
         "utter_faq/letter_alternative"
+
+
+def test_a_first_rule_wins_over_a_clear_topic_right_after_its_answer():
+    # "per Post" right after the forgotten password is the new password by letter, whatever the selector says
+    after = "utter_faq/password_forgotten"
+    for text in ("Selfie ident ist schwer für mich. Kann per Post?", "selfie ident nervt, gibts das auch per post?"):
+        assert followups.context_first(after, "faq", text), text
+        assert followups.resolve(text, [after]) == "utter_followup_password_by_post"
+    # an open question of its own, a registration, another context or a rule not marked first: read as usual
+    assert not followups.context_first(after, "faq", "wie lange dauert die Post?")
+    assert not followups.context_first(after, "faq", "Kann ich mich auch per Brief registrieren?")
+    assert not followups.context_first("utter_faq/nect_steps", "faq", "Kann per Post?")
+    assert not followups.context_first("utter_faq/qr_code", "faq", "und welche ziffern brauch ich noch dazu?")

@@ -185,7 +185,7 @@ def test_replies_that_only_answer_a_task_question():
 
 def test_a_tasks_answer_right_after_no_task_runs_is_read_as_such():
     """Right after "Was möchten Sie tun?" (data typed outside a task), "brief" or "mail skip" answers a task's
-    question that was never asked: addons/task_mode_policy.py then says that no task runs."""
+    question that was never asked: addons/context_policy.py then says that no task runs."""
     after = "utter_data_without_task"
     for text, intent in (("brief", "nlu_fallback"), ("Video, des geht schneller.", "faq"),
                          ("mail skip", "nlu_fallback"), ("Und de Postleitzahl is 84130", "faq"),
@@ -203,3 +203,11 @@ def test_a_tasks_answer_right_after_no_task_runs_is_read_as_such():
     # anywhere else the message keeps its own reading ("hab kein handy" after an answer is an FAQ question)
     assert not repair.answers_without_task("utter_faq/twofa_activation", "faq", "hab kein handy")
     assert not repair.answers_without_task(None, "nlu_fallback", "brief")
+
+
+def test_disbelief_is_no_leaving():
+    # "Das kann doch nicht sein" holds "doch nicht", but the member stays: an apology, then the question again
+    decision = interpret("insurance_number", "Das kann doch nicht sein, ich bin seit 20 Jahren bei euch versichert!",
+                         "frustration", 0.9, "resend_form")
+    assert decision.action == SAY and decision.response == "utter_frustration" and decision.resume
+    assert interpret("insurance_number", "ach nee, doch nicht", "cancel", 0.9, "resend_form").action == LEAVE

@@ -149,6 +149,9 @@ def test_asking_to_do_what_was_just_explained(text, hands_over):
     ("mein qr code geht der noch oder is der schon abgelaufen", "check_2fa_activation"),
     ("Ich frage für meinen Mann: Ist sein QR-Code noch gültig?", "check_2fa_activation"),
     ("Wie lange ist ein QR-Code gültig?", None),
+    ("Hallo, ich wollte prüfen lassen, ob mein QR-Code für die 2FA noch gilt", "check_2fa_activation"),
+    ("Meine Frau will wissen, ob ihr QR Code noch gültig ist", "check_2fa_activation"),
+    ("Woher weiß ich, ob ein QR-Code noch gültig ist?", None),
     ("mein qr code ist noch gültig, wie aktiviere ich jetzt 2fa?", None),
 ])
 def test_questions_about_the_own_2fa_state_are_looked_up(text, task):

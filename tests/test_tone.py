@@ -140,3 +140,8 @@ def test_venting_is_upset(text):
 
 def test_asking_for_a_person_in_bavarian():
     assert tone.wants_person("Kon i do mit am echtn Menschn redn?")
+
+
+def test_disbelief_after_a_failed_identification_is_upset():
+    assert tone.is_upset("Das kann doch nicht sein, ich bin seit 20 Jahren bei euch versichert!")
+    assert tone.is_upset("I bin doch seit 30 Johr bei eich versichert!")

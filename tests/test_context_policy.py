@@ -1,4 +1,4 @@
-"""addons/task_mode_policy.py: after "no task runs", a task's answer gets action_answer_without_task."""
+"""addons/context_policy.py: after "no task runs", a task's answer gets action_answer_without_task."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons.task_mode_policy import ACTION, TaskModePolicy
+from addons.context_policy import ACTION, FOLLOW_UP_ACTION, ContextPolicy
 from bot.config import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 
-def policy() -> TaskModePolicy:
+def policy() -> ContextPolicy:
     import tempfile
     from pathlib import Path
 
@@ -22,7 +22,7 @@ def policy() -> TaskModePolicy:
     from rasa.engine.storage.resource import Resource
 
     storage = LocalModelStorage(Path(tempfile.mkdtemp()))
-    return TaskModePolicy.create(TaskModePolicy.get_default_config(), storage, Resource("task_mode"),
+    return ContextPolicy.create(ContextPolicy.get_default_config(), storage, Resource("task_mode"),
                                  ExecutionContext(GraphSchema({}), "test"))
 
 
@@ -60,3 +60,10 @@ def test_the_policy_outranks_the_rules():
     from rasa.core.constants import RULE_POLICY_PRIORITY
 
     assert policy().priority > RULE_POLICY_PRIORITY
+
+
+def test_a_first_context_rule_gets_the_follow_up_action():
+    t = tracker("utter_faq/password_forgotten", "Selfie ist schwer für mich. Kann per Post?", "faq")
+    assert predicted(t) == FOLLOW_UP_ACTION
+    after = tracker("utter_faq/password_forgotten", "Kann per Post?", "faq", ActionExecuted(FOLLOW_UP_ACTION))
+    assert predicted(after) == ACTION_LISTEN_NAME

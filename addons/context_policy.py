@@ -1,13 +1,20 @@
-"""A policy for the turn after "no task runs": a task's answer gets "Gerade läuft kein Vorgang ...".
+"""A policy for two turns where the previous reply decides what a message means.
 
-A member who typed a Versichertennummer outside a task is told that nothing was
-kept and asked what to do (``action_data_without_task``). Many go on as if a
-task ran: "per Brief", "mail skip", "Und de Postleitzahl is 84130". The NLU
-reads such a message on its own, as an FAQ question or as unclear, and a rule
-would need the previous reply for every intent it can be misread as. This
-policy looks at the previous reply and the message (bot/repair.py
-``answers_without_task``) and, only then, chooses ``action_answer_without_task``
-with a priority above the rules; everywhere else it abstains.
+1. After "no task runs": a member who typed a Versichertennummer outside a task
+   is told that nothing was kept and asked what to do (``action_data_without_task``).
+   Many go on as if a task ran: "per Brief", "mail skip", "Und de Postleitzahl
+   is 84130". The NLU reads such a message on its own, as an FAQ question or as
+   unclear; here it gets ``action_answer_without_task`` (bot/repair.py
+   ``answers_without_task``).
+2. After an answer whose context rule is marked ``first`` (bot/followups.yml):
+   "Selfie ist schwer für mich. Kann per Post?" right after the forgotten
+   password is the new password by letter, however sure the selector is of
+   another topic; it gets ``action_follow_up`` (bot/followups.py ``context_first``).
+
+A rule would need the previous reply for every intent such a message can be
+misread as; this policy looks at the previous reply and the message and,
+only in these two cases, decides with a priority above the rules. Everywhere
+else it abstains.
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import repair
+from bot import followups, repair
 
 ACTION = "action_answer_without_task"
+#: ... and a message that a context rule marked ``first`` knows after the last answer gets action_follow_up.
+FOLLOW_UP_ACTION = "action_follow_up"
 #: Above the RulePolicy (6): when this policy speaks, it decides.
 PRIORITY = 7
 
@@ -44,8 +53,9 @@ def previous_response(tracker: DialogueStateTracker) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class TaskModePolicy(Policy):
-    """Chooses ``action_answer_without_task`` for a task's answer typed right after "no task runs"."""
+class ContextPolicy(Policy):
+    """Chooses ``action_answer_without_task`` for a task's answer typed right after "no task runs", and
+    ``action_follow_up`` for a message a ``first`` context rule knows; abstains everywhere else."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -63,13 +73,15 @@ class TaskModePolicy(Policy):
         if ACTION not in domain.action_names_or_texts or tracker.active_loop_name:
             return self._prediction(result)
         latest = tracker.latest_action_name
-        if latest == ACTION:  # said its piece: wait for the member
+        if latest in (ACTION, FOLLOW_UP_ACTION):  # said its piece: wait for the member
             result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME and tracker.latest_message is not None:
             message = tracker.latest_message
-            if repair.answers_without_task(previous_response(tracker), (message.intent or {}).get("name"),
-                                           message.text or ""):
+            intent, text, previous = (message.intent or {}).get("name"), message.text or "", previous_response(tracker)
+            if repair.answers_without_task(previous, intent, text):
                 result[domain.index_for_action(ACTION)] = 1.0
+            elif followups.context_first(previous, intent, text):
+                result[domain.index_for_action(FOLLOW_UP_ACTION)] = 1.0
         return self._prediction(result)
 
     def _metadata(self) -> Dict[Text, Any]:
@@ -77,7 +89,7 @@ class TaskModePolicy(Policy):
 
     @classmethod
     def _metadata_filename(cls) -> Text:
-        return "task_mode_policy.json"
+        return "context_policy.json"
 
 
-__all__ = ["TaskModePolicy"]
+__all__ = ["ContextPolicy"]

@@ -219,8 +219,18 @@ class ActionAnswerWithoutTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_no_task_running", buttons=last_bot_buttons(tracker))
+        dispatcher.utter_message(response="utter_no_task_running", buttons=task_mode_buttons(tracker))
         return []
+
+
+def task_mode_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The task buttons of the latest "Was möchten Sie tun?" (an FAQ answer may have come since)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") in repair.TASK_MODE_REPLIES:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if buttons:
+                return list(buttons)
+    return last_bot_buttons(tracker)
 
 
 @off_loop

@@ -41,15 +41,28 @@ PRIORITY = 7
 
 def previous_response(tracker: DialogueStateTracker) -> Optional[str]:
     """The response name of the bot's last message before the latest user message."""
-    seen_user = False
+    recent = recent_responses(tracker, turns=1)
+    return recent[0] if recent else None
+
+
+def recent_responses(tracker: DialogueStateTracker, turns: int = 3) -> List[str]:
+    """The response names of the bot's messages in the ``turns`` turns before the latest user message, latest
+    first (the last message of each turn)."""
+    found: List[str] = []
+    users = 0
+    taken = False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            if seen_user:
-                return None
-            seen_user = True
-        elif isinstance(event, BotUttered) and seen_user:
-            return (event.metadata or {}).get("utter_action")
-    return None
+            users += 1
+            taken = False
+            if users > turns:
+                break
+        elif isinstance(event, BotUttered) and users and not taken:
+            name = (event.metadata or {}).get("utter_action")
+            if name:
+                found.append(name)
+                taken = True
+    return found
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -78,7 +91,7 @@ class ContextPolicy(Policy):
         elif latest == ACTION_LISTEN_NAME and tracker.latest_message is not None:
             message = tracker.latest_message
             intent, text, previous = (message.intent or {}).get("name"), message.text or "", previous_response(tracker)
-            if repair.answers_without_task(previous, intent, text):
+            if repair.answers_without_task(recent_responses(tracker), intent, text):
                 result[domain.index_for_action(ACTION)] = 1.0
             elif followups.context_first(previous, intent, text):
                 result[domain.index_for_action(FOLLOW_UP_ACTION)] = 1.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 from bot import followups, validation
 
@@ -105,16 +105,31 @@ _MISREAD_ANSWER_INTENTS = frozenset({"faq", "faq_upset", "follow_up", "nlu_fallb
 MAX_DATA_WORDS = 10
 
 
-def answers_without_task(last_response: Optional[str], intent: Optional[str], text: str) -> bool:
-    """True when ``text`` answers a task's question although no task runs, right after the member was told so
-    (``TASK_MODE_REPLIES``): "per Brief", "mail skip", "pardon, richtig ist 93047". It gets "Gerade läuft kein
+#: Replies that keep the member's belief that a task runs: an FAQ answer in between ("brauch ich da echt ne
+#: mail?"), then they go on answering ("ne, dann lass ich das weg", "handy auch nicht").
+_KEEPS_TASK_MODE = ("utter_faq/", "utter_anything_else", "utter_you_are_welcome", "utter_clarify")
+#: ... for at most this many replies back.
+TASK_MODE_TURNS = 3
+
+
+def answers_without_task(recent: Optional[str] | Sequence[str], intent: Optional[str], text: str) -> bool:
+    """True when ``text`` answers a task's question although no task runs, after the member was told so
+    (``TASK_MODE_REPLIES``; ``recent``: the bot's responses, latest first): "per Brief", "mail skip", "pardon,
+    richtig ist 93047", also after an FAQ answer in between ("handy auch nicht"). It gets "Gerade läuft kein
     Vorgang ..." with the tasks to choose from, instead of an FAQ answer or "nicht sicher"."""
-    if last_response not in TASK_MODE_REPLIES:
+    recent = [recent] if isinstance(recent, str) else [r for r in (recent or []) if r]
+    if not recent:
         return False
+    last = recent[0]
+    if last not in TASK_MODE_REPLIES:
+        # after an FAQ answer in between: only a plain task answer, no question of its own
+        earlier = next((r for r in recent[:TASK_MODE_TURNS] if not r.startswith(_KEEPS_TASK_MODE)), None)
+        if earlier not in TASK_MODE_REPLIES or followups.asks(text):
+            return False
     if intent == "deny":  # a plain "nein" answers "Möchten Sie das hier tun?"; "tel nö" answers a task's question,
         # and so does a plain "nein" to "Was möchten Sie tun?", which asks no yes-or-no question
         plain_no = validation.parse_yes_no(text) == "no"
-        return (plain_no and last_response == "utter_data_without_task") or (
+        return (plain_no and last == "utter_data_without_task") or (
             not plain_no and validation.is_skip(text) and not _LEAVE.search(text.casefold()))
     if intent not in _MISREAD_ANSWER_INTENTS:
         return False

@@ -67,3 +67,13 @@ def test_a_first_context_rule_gets_the_follow_up_action():
     assert predicted(t) == FOLLOW_UP_ACTION
     after = tracker("utter_faq/password_forgotten", "Kann per Post?", "faq", ActionExecuted(FOLLOW_UP_ACTION))
     assert predicted(after) == ACTION_LISTEN_NAME
+
+
+def test_the_task_mode_outlasts_an_faq_answer_in_between():
+    events = [ActionExecuted(ACTION_LISTEN_NAME), UserUttered("A123456780 84130", {"name": "inform_data"}),
+              ActionExecuted("action_data_without_task"),
+              BotUttered("...", metadata={"utter_action": "utter_data_without_task_offered"}),
+              ActionExecuted(ACTION_LISTEN_NAME), UserUttered("brauch ich da echt ne mail?", {"name": "faq"}),
+              ActionExecuted("utter_faq"), BotUttered("...", metadata={"utter_action": "utter_faq/email_address"}),
+              ActionExecuted(ACTION_LISTEN_NAME), UserUttered("handy auch nicht", {"name": "faq", "confidence": 0.9})]
+    assert predicted(DialogueStateTracker.from_events("member", events)) == ACTION

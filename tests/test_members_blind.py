@@ -16,8 +16,8 @@ from bot.store.seed import letter_orders
 from tests.conftest import reset_store
 
 BLIND = PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml"
-#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (7.1 %, README) so it cannot slip.
-MAX_DEAD_ENDS = 0.075
+#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (6.7 %, README) so it cannot slip.
+MAX_DEAD_ENDS = 0.071
 
 
 def test_the_blind_script_is_big_enough_and_fully_annotated():
@@ -73,8 +73,8 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
 DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.019, "members_dev3.yml": 0.016,
                 "members_dev4.yml": 0.048, "members_dev5.yml": 0.05, "members_dev6.yml": 0.027,
                 "members_dev7.yml": 0.053, "members_dev8.yml": 0.054, "members_dev9.yml": 0.073,
-                "members_dev10.yml": 0.049, "members_dev11.yml": 0.095, "members_dev12.yml": 0.047,
-                "members_dev13.yml": 0.113, "members_dev14.yml": 0.089}
+                "members_dev10.yml": 0.049, "members_dev11.yml": 0.086, "members_dev12.yml": 0.047,
+                "members_dev13.yml": 0.113, "members_dev14.yml": 0.085}
 
 
 @pytest.mark.live

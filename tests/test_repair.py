@@ -211,3 +211,18 @@ def test_disbelief_is_no_leaving():
                          "frustration", 0.9, "resend_form")
     assert decision.action == SAY and decision.response == "utter_frustration" and decision.resume
     assert interpret("insurance_number", "ach nee, doch nicht", "cancel", 0.9, "resend_form").action == LEAVE
+
+
+def test_the_task_mode_outlasts_an_faq_answer_in_between():
+    # "Was möchten Sie tun?", then "brauch ich da echt ne mail?" (answered), then the member goes on answering
+    recent = ["utter_faq/email_address", "utter_data_without_task_offered"]
+    assert repair.answers_without_task(recent, "deny", "ne dann lass ich das weg")
+    assert repair.answers_without_task(recent, "faq", "handy auch nicht")
+    # a question of its own is a question; a plain no after the answer is a plain no
+    assert not repair.answers_without_task(recent, "faq", "brauch ich da echt ne Telefonnummer?")
+    assert not repair.answers_without_task(recent, "deny", "nein")
+    # too long ago, or another reply in between: no task mode
+    assert not repair.answers_without_task(["utter_faq/ssl", "utter_faq/qr_code", "utter_faq/pin_reset",
+                                            "utter_data_without_task"], "faq", "handy auch nicht")
+    assert not repair.answers_without_task(["utter_faq/ssl", "utter_complaint", "utter_data_without_task"], "faq",
+                                           "handy auch nicht")

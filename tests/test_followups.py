@@ -245,3 +245,10 @@ def test_a_first_rule_wins_over_a_clear_topic_right_after_its_answer():
     assert not followups.context_first(after, "faq", "Kann ich mich auch per Brief registrieren?")
     assert not followups.context_first("utter_faq/nect_steps", "faq", "Kann per Post?")
     assert not followups.context_first("utter_faq/qr_code", "faq", "und welche ziffern brauch ich noch dazu?")
+
+
+@pytest.mark.parametrize("text", ["Ich hab die Nummer doch von der Karte abgeschrieben, was mach ich falsch?",
+                                  "Warum finden Sie mich nicht?", "Das ist aber meine Nummer! Was soll ich jetzt tun?"])
+def test_asking_what_is_wrong_after_a_failed_identification_gets_the_registration_problem(text):
+    assert followups.resolve(text, ["utter_ask_insurance_number", "utter_ident_mismatch"]) == \
+        "utter_faq/registration_problem"

@@ -12,15 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import context_prior, faq, followups, repair, requests
+from bot import context_prior, faq, followups, repair, requests, tone
 from bot.services import gaps
 from bot.store import session_scope
 
 logger = logging.getLogger(__name__)
 
 CLARIFY_RESPONSE = "utter_clarify"
-#: Set by addons/faq_gate.py on an angry message with an unclear question.
-UPSET_QUESTION = "upset_question"
 NOT_SURE_RESPONSE = "utter_not_sure"
 
 
@@ -201,7 +199,7 @@ class ActionFrustration(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        if not tracker.latest_message.get(UPSET_QUESTION):
+        if not tracker.latest_message.get(tone.UPSET_QUESTION):
             dispatcher.utter_message(response="utter_frustration")
             return [SlotSet("route", None)]
         dispatcher.utter_message(response="utter_frustration_brief")

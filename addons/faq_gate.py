@@ -39,9 +39,6 @@ STILL_THERE = "still_there"
 LETTER_RESEND = "request_letter_resend"
 #: An FAQ question in an angry message: an apology, then the answer (data/rules.yml).
 FAQ_UPSET = "faq_upset"
-#: Key in the parse data: an angry message holds a question the selector is unsure of (``frustration``):
-#: ``action_frustration`` then says sorry and "Meinten Sie ...?", not only sorry.
-UPSET_QUESTION = "upset_question"
 #: An angry message without a question gets its topic's answer only when the selector is this sure of it.
 UPSET_ANSWER_MIN_CONFIDENCE = 0.85
 #: Intents a thanks or an acknowledgement is sometimes taken for.
@@ -198,7 +195,7 @@ class FaqConfidenceGate(GraphComponent):
                 if "?" in text and followups.asks(text) and candidates \
                         and candidates[0].confidence >= faq.CLARIFY_MIN_CONFIDENCE:
                     # an unclear question in an angry message: sorry, then "Meinten Sie ...?" (not only sorry)
-                    message.set(UPSET_QUESTION, True, add_to_output=True)
+                    message.set(tone.UPSET_QUESTION, True, add_to_output=True)
                 if intent.get("name") == faq.RETRIEVAL_INTENT:
                     # anger without a clear question ("viel zu kompliziert!"): an apology, not a guessed topic
                     _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))

@@ -26,6 +26,10 @@ _UPSET = re.compile(
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
+#: Key in the parse data (set by addons/faq_gate.py, read by action_frustration): an angry message holds a
+#: question the selector is unsure of, so the apology comes with "Meinten Sie ...?".
+UPSET_QUESTION = "upset_question"
+
 #: Asking for a person ("will das mit nem Mitarbeiter klären", "gebt mir jemanden ans Telefon").
 _PERSON = re.compile(
     r"\b(?:mit|an)\s+(?:einem|einer|einen|nem|ner|'nem|'ner)?\s*(?:echten?\s+|richtigen?\s+)?"

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.offloop import off_loop
-from bot import context_prior, faq, followups, repair, requests, tone
+from bot import context_prior, faq, followups, repair, requests, tone, validation
 from bot.services import gaps
 from bot.store import session_scope
 
@@ -254,7 +254,8 @@ class ActionNothingToCancel(Action):
 class ActionDataWithoutTask(Action):
     """A Versichertennummer or PLZ typed outside a task: nothing is kept. Right after an answer that offered
     one task, that task is offered once more (a "ja" then starts it); otherwise "Was möchten Sie tun?" with
-    every task."""
+    every task. Data with words that take up the offered task ("Ok dann per Post. E161803391") starts it, and
+    the task reads the data from this message."""
 
     def name(self) -> Text:
         return "action_data_without_task"
@@ -262,13 +263,48 @@ class ActionDataWithoutTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        button = repair.offered_task_button([str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+        titles = [str(b.get("title") or "") for b in last_bot_buttons(tracker)]
+        button = repair.offered_task_button(titles)
+        text = tracker.latest_message.get("text") or ""
+        if button is not None and repair.takes_up_offered_task(text):
+            return start_task(repair.offered_task(titles), text)
         if button is None:
             dispatcher.utter_message(response="utter_data_without_task")
         else:
             dispatcher.utter_message(response="utter_data_without_task_offered",
                                      buttons=[{"title": button, "payload": button}])
         return []
+
+
+@off_loop
+class ActionGoAhead(Action):
+    """ "ok dann brief" right after an answer on a task's topic (addons/context_policy.py): that task starts; a
+    method named for the registration ("dann per Brief") is read as its answer when the form asks for it."""
+
+    def name(self) -> Text:
+        return "action_go_ahead"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        task = repair.context_task(last_bot_response(tracker),
+                                   [str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+        if task is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        return start_task(repair.TASK_FORMS[task], tracker.latest_message.get("text") or "")
+
+
+def start_task(form: Text, text: Text) -> List[Dict[Text, Any]]:
+    """Start ``form`` with what the message that starts it already says: a valid Versichertennummer (perhaps with
+    the PLZ) and, for the registration, the method ("dann per Brief"). The form validates them with this message's
+    text when it starts (validate_insurance_number, validate_ident_method), as if they answered its questions."""
+    events: List[Dict[Text, Any]] = []
+    if requests.has_valid_insurance_number(text):
+        events.append(SlotSet("insurance_number", text))
+    if form == "registration_form" and validation.parse_ident_method(text) is not None:
+        events.append(SlotSet("ident_method", text))
+    return [*events, FollowupAction(form)]
 
 
 def start_offered_task(tracker: Tracker) -> List[Dict[Text, Any]]:

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 #: Slots that identify a member or hold a task's progress: cleared whenever a task ends.
 IDENTIFYING_SLOTS = ("insurance_number", "postcode", "email", "phone", "ident_method", "member_id", "ident_status",
                      "letter_confirmed", "ident_retry_number", "ident_retry", "next_task")
-SKIPPED = "skipped"
+SKIPPED = repair.SKIPPED
 
 
 def say(dispatcher: CollectingDispatcher, reply: Optional[Reply]) -> None:
@@ -135,7 +135,7 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
                     return self.identify(number, values["postcode"], dispatcher, tracker)
             return values
         if decision.action == repair.SKIP:
-            return {slot: SKIPPED}
+            return {slot: SKIPPED, **decision.values}
         if decision.action in (repair.YES, repair.NO):
             return {slot: decision.action == repair.YES}
         if decision.action == repair.LEAVE:

@@ -1,4 +1,4 @@
-"""A policy for two turns where the previous reply decides what a message means.
+"""A policy for three turns where the previous reply decides what a message means.
 
 1. After "no task runs": a member who typed a Versichertennummer outside a task
    is told that nothing was kept and asked what to do (``action_data_without_task``).
@@ -10,6 +10,11 @@
    "Selfie ist schwer für mich. Kann per Post?" right after the forgotten
    password is the new password by letter, however sure the selector is of
    another topic; it gets ``action_follow_up`` (bot/followups.py ``context_first``).
+
+3. After an answer on a task's topic: "ok dann brief", "gut, dann machen wir das"
+   decides to go ahead; the NLU reads it as a thanks, a yes without an offer or
+   an unclear question. It gets ``action_go_ahead``, which starts the task
+   (bot/requests.py ``goes_ahead``, bot/repair.py ``context_task``).
 
 A rule would need the previous reply for every intent such a message can be
 misread as; this policy looks at the previous reply and the message and,
@@ -30,19 +35,36 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import followups, repair
+from bot import followups, repair, requests
 
 ACTION = "action_answer_without_task"
 #: ... and a message that a context rule marked ``first`` knows after the last answer gets action_follow_up.
 FOLLOW_UP_ACTION = "action_follow_up"
 #: Above the RulePolicy (6): when this policy speaks, it decides.
 PRIORITY = 7
+#: ... and going ahead after an answer on a task's topic gets action_go_ahead (from these intents only: a task
+#: named, data, a no or a goodbye keep their own handling).
+GO_AHEAD_ACTION = "action_go_ahead"
+GO_AHEAD_INTENTS = frozenset({"affirm", "thank", "faq", "follow_up", "nlu_fallback", "not_covered", "out_of_scope"})
 
 
 def previous_response(tracker: DialogueStateTracker) -> Optional[str]:
     """The response name of the bot's last message before the latest user message."""
     recent = recent_responses(tracker, turns=1)
     return recent[0] if recent else None
+
+
+def previous_buttons(tracker: DialogueStateTracker) -> List[str]:
+    """The button titles of the bot's last message before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            if seen_user:
+                return []
+            seen_user = True
+        elif isinstance(event, BotUttered) and seen_user:
+            return [str(b.get("title") or "") for b in (event.data or {}).get("buttons") or []]
+    return []
 
 
 def recent_responses(tracker: DialogueStateTracker, turns: int = 3) -> List[str]:
@@ -67,8 +89,9 @@ def recent_responses(tracker: DialogueStateTracker, turns: int = 3) -> List[str]
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class ContextPolicy(Policy):
-    """Chooses ``action_answer_without_task`` for a task's answer typed right after "no task runs", and
-    ``action_follow_up`` for a message a ``first`` context rule knows; abstains everywhere else."""
+    """Chooses ``action_answer_without_task`` for a task's answer typed right after "no task runs",
+    ``action_follow_up`` for a message a ``first`` context rule knows and ``action_go_ahead`` for going ahead
+    after an answer on a task's topic; abstains everywhere else."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -86,7 +109,7 @@ class ContextPolicy(Policy):
         if ACTION not in domain.action_names_or_texts or tracker.active_loop_name:
             return self._prediction(result)
         latest = tracker.latest_action_name
-        if latest in (ACTION, FOLLOW_UP_ACTION):  # said its piece: wait for the member
+        if latest in (ACTION, FOLLOW_UP_ACTION, GO_AHEAD_ACTION):  # said its piece: wait for the member
             result[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
         elif latest == ACTION_LISTEN_NAME and tracker.latest_message is not None:
             message = tracker.latest_message
@@ -95,6 +118,10 @@ class ContextPolicy(Policy):
                 result[domain.index_for_action(ACTION)] = 1.0
             elif followups.context_first(previous, intent, text):
                 result[domain.index_for_action(FOLLOW_UP_ACTION)] = 1.0
+            elif intent in GO_AHEAD_INTENTS and requests.goes_ahead(text) \
+                    and repair.context_task(previous, previous_buttons(tracker)) \
+                    and GO_AHEAD_ACTION in domain.action_names_or_texts:
+                result[domain.index_for_action(GO_AHEAD_ACTION)] = 1.0
         return self._prediction(result)
 
     def _metadata(self) -> Dict[Text, Any]:

@@ -82,7 +82,8 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, task)
                 continue
             if validation.is_bare_data(text) or (
-                    "?" not in text and requests.has_valid_insurance_number(text) and len(text.split()) <= 8):
+                    "?" not in text and requests.has_valid_insurance_number(text)
+                    and len(text.split()) <= DATA_MAX_WORDS):
                 # Only a number or address, no question: inside a task the form reads it whatever the
                 # intent; outside one the member is asked what they want to do.
                 _choose_intent(message, INFORM_DATA)
@@ -126,6 +127,12 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") not in catalog_tasks and requests.is_letter_status_question(text):
                 _choose_intent(message, LETTER_RESEND, intent.get("confidence", 0.0))
                 continue
+            requested = requests.task_of_request_sentence(text)
+            if requested is not None and requested != intent.get("name") and (
+                    intent.get("name") in catalog_tasks or requests.own_state_task(text) is not None):
+                # "ich brauche ein neues Passwort. 2FA habe ich schon eingerichtet.": the sentence that asks decides
+                _choose_intent(message, requested, intent.get("confidence", 0.0))
+                continue
             own_state = requests.own_state_task(text)
             if own_state is not None and intent.get("name") not in catalog_tasks:
                 # "hab ich die 2FA eigentlich schon aktiviert?": the check looks it up
@@ -151,6 +158,13 @@ class FaqConfidenceGate(GraphComponent):
                     # "schick ihn halt nochmal": the task the last answer offered (action_follow_up)
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, FOLLOW_UP) \
+                    and followups.asks_letter_time(text) and not tone.is_upset(text):
+                # "wie lange braucht die Post so ungefähr?": the delivery times, read in the context of the last
+                # answer or task first (action_follow_up)
+                message.set(followups.OTHERWISE, followups.LETTER_TIME, add_to_output=True)
+                _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
+                continue
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \
                     and faq.not_covered_cue(text) and not tone.is_upset(text):
                 # costs, data passed on, the hotline's hours: the FAQ says nothing, whatever topic the words suggest
@@ -214,6 +228,11 @@ class FaqConfidenceGate(GraphComponent):
             message.set("intent", fallback, add_to_output=True)
             message.data.setdefault("intent_ranking", []).insert(0, dict(fallback))
         return messages
+
+
+#: A message with a valid Versichertennummer, no question and at most this many words is data ("Passt, dann machen
+#: wir das mit Brief. Versichertennummer A123456780, PLZ 84130").
+DATA_MAX_WORDS = 14
 
 
 #: "schreib ich hier mit einem richtigen Mitarbeiter?" is short; a long story that mentions a person on a

@@ -85,6 +85,10 @@ class Catalog:
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
+    def by_response(self, response: str) -> Topic | None:
+        """The topic whose answer ``response`` is (``utter_faq/<id>``)."""
+        return next((t for t in self.topics if t.response == response), None)
+
     def by_title(self, text: str) -> Topic | None:
         """The topic whose button title ``text`` is (a clicked "Meinten Sie ...?" button)."""
         wanted = normalize_title(text)

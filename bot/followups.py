@@ -139,7 +139,21 @@ NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear",
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).
 OTHERWISE = "follow_up_otherwise"
 #: The reply of each such intent.
-OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope"}
+OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope",
+                       "letter_time": "utter_followup_letter_time"}
+LETTER_TIME = "letter_time"
+
+#: "wie lange braucht die Post so ungefähr?", "brief registrierung wie lang bis der da is": how long a letter
+#: takes. The FAQ only says "Postzustellzeiten"; utter_followup_letter_time says that, without a context too.
+_LETTER_TIME = re.compile(r"\bwie\s*lang\w*\b[^.?!]*\b(?:brief|post|zustellung)\b|\b(?:brief|post)\b[^.?!]*\bwie\s*lang\w*\b")
+_NOT_LETTER_TIME = re.compile(r"video|nect|selfie|ident|qr|code|g(?:ü|ue)ltig|passwort|pin\b|freigabe|warte\w*\s+(?:ich\s+)?schon|seit\b")
+
+
+def asks_letter_time(text: str) -> bool:
+    """True for a question how long the letter or the post takes (not how long a code stays valid, nor a
+    letter that is already late: "ich warte schon seit zwei Wochen")."""
+    folded = (text or "").casefold()
+    return bool(_LETTER_TIME.search(folded)) and not _NOT_LETTER_TIME.search(folded)
 
 
 #: After an answer, a follow-up no rule knows gets the topic of its own words only when the selector is

@@ -59,6 +59,8 @@ _YES_START = re.compile(r"^\W*(ja|jo|jap|jep|jawohl|gerne?|ok|okay|klar|genau|bi
 #: An intent below this confidence does not end or switch a task.
 MIN_CONFIDENCE = 0.5
 OPTIONAL_FIELDS = frozenset({"email", "phone"})
+#: The value of an optional field the member skipped.
+SKIPPED = "skipped"
 #: Replies to a message that is no answer and no question the NLU knows: a context rule may know it better.
 NOT_AN_ANSWER = frozenset({"utter_task_unclear", "utter_task_go_on", "utter_not_sure"})
 
@@ -71,7 +73,8 @@ class Decision:
     """What to do with one message inside a task."""
 
     action: str
-    #: FILL: slot -> normalised value (the asked field, perhaps also the PLZ given with the number).
+    #: FILL: slot -> normalised value (the asked field, perhaps also the PLZ given with the number);
+    #: SKIP: other fields answered with the skip (the phone, skipped too or given).
     values: dict[str, str] = field(default_factory=dict)
     #: INVALID / SAY: the response that tells the member what was wrong or answers them.
     response: Optional[str] = None
@@ -186,6 +189,12 @@ def read_postcode(text: str) -> Optional[Decision]:
 
 
 def read_email(text: str) -> Optional[Decision]:
+    """The e-mail, a skip, or a skip with the phone's answer too ("keine Mail, Handy 0170 1234567", "beides
+    weglassen")."""
+    phone = validation.find_phone(text)
+    if "@" not in text and phone is not None and validation.check_phone(phone).ok \
+            and _NO_EMAIL.search(text.casefold()):
+        return Decision(SKIP, {"phone": validation.check_phone(phone).value})
     if "@" in text:
         whole = validation.check_email(text)
         if whole.ok:
@@ -193,8 +202,13 @@ def read_email(text: str) -> Optional[Decision]:
         found = validation.find_email(text)
         return _checked(validation.check_email(found or text), "email")
     if validation.is_skip(text):
-        return Decision(SKIP)
+        return Decision(SKIP, {"phone": SKIPPED} if validation.skips_phone_too(text) else {})
     return None
+
+
+#: No e-mail, said beside a phone number ("keine mail, aber handy 0170 ...").
+_NO_EMAIL = re.compile(r"\b(?:kein\w*|ohne|no)\s+(?:e-?\s?mail|mail)\b|\b(?:e-?\s?mail|mail)\w*\s+(?:hab\w*\s+ich\s+)?"
+                       r"(?:nicht|keine?|nein|nö|nee)\b")
 
 
 def read_phone(text: str) -> Optional[Decision]:
@@ -255,6 +269,31 @@ def offered_task(button_titles: list[str]) -> Optional[str]:
     return None if button is None else TASK_FORMS[_task_intent(button)]
 
 
+#: Replies after which a member who goes ahead ("ok dann brief") means a task the reply does not offer.
+_TASK_OF_REPLY = {"utter_followup_password_by_post": "request_new_password",
+                  "utter_ident_method_compare": "start_registration"}
+
+
+def context_task(previous_response: Optional[str], offered_titles: Sequence[str] = ()) -> Optional[str]:
+    """The task (its intent) the member means by going ahead right after ``previous_response``: the task of the
+    FAQ topic it answered, the registration after any other answer on registering, else ``None``. After "Meinten
+    Sie ...?" (``offered_titles``: its buttons), the one task all the offered topics lead to."""
+    from bot import faq
+
+    if previous_response == "utter_clarify":
+        catalog = faq.load_catalog()
+        tasks = {context_task(topic.response) for topic in map(catalog.by_title, offered_titles) if topic is not None}
+        return tasks.pop() if len(tasks) == 1 else None
+    if previous_response in _TASK_OF_REPLY:
+        return _TASK_OF_REPLY[previous_response]
+    topic = faq.load_catalog().by_response(previous_response or "")
+    if topic is None:
+        return None
+    if topic.task in TASK_FORMS:
+        return topic.task
+    return "start_registration" if topic.theme == "registration" else None
+
+
 def _task_intent(title: str) -> Optional[str]:
     from bot import faq
 
@@ -266,6 +305,24 @@ def offered_task_button(button_titles: list[str]) -> Optional[str]:
     """The title of the one task button among the offered buttons, or ``None`` (none, or several tasks)."""
     tasks = {_task_intent(t): t for t in button_titles if _task_intent(t) is not None}
     return next(iter(tasks.values())) if len(tasks) == 1 else None
+
+
+#: Words beside the data that take up the offered task ("Ok dann per Post. E161803391", "ja bitte, A123456780").
+_TAKES_IT = re.compile(r"^\W*(?:ja|jo|jap|jep|ok|okay|gut|gerne?|passt|klar|alles klar|na gut|also)\b|\bdann\b|"
+                       r"\b(?:per|mit|(?:ü|ue)ber)\s+(?:der\s+|dem\s+)?(?:post|brief|video)\b|\bbitte\b|\bmach\w*\b")
+#: ... unless they turn it down ("nein, keinen Brief").
+_TURNS_DOWN = re.compile(r"\b(?:kein\w*|nicht|doch nicht|sp(?:ä|ae)ter)\b")
+
+
+def takes_up_offered_task(text: str) -> bool:
+    """True when a message with data also takes up the task the last answer offered ("nee, dann lieber per post.
+    F141421359"): the task starts and reads the data, instead of "Ihre Angaben brauche ich nur für ..."."""
+    from bot import requests
+
+    rest = validation.without_data(text).casefold()
+    if not re.search(r"[^\W\d_]", rest) or _TURNS_DOWN.search(rest) or followups.asks(rest):
+        return False
+    return bool(_TAKES_IT.search(rest)) or requests.asks_to_do_it(rest) or requests.is_action_request(rest)
 
 
 def _other_task(ranking: dict[str, float], form: str, minimum: float) -> Optional[str]:

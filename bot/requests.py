@@ -21,7 +21,12 @@ _STRONG_FRAME = re.compile(
     r"\b(kannst\s+du|k(?:ö|oe|o)nnt\s+ihr|k(?:ö|oe|o)nn(?:en|ten)\s+sie|w(?:ü|ue|u)rden?\s+sie|w(?:ü|ue|u)rdest\s+du|"
     r"hilf\s+mir|helfen\s+sie\s+mir|hilfst\s+du\s+mir|helft\s+mir|kannst\s+ma|k(?:ö|oe)nnen\s+sie\s+mir|"
     r"kann\s+ich\s+(?:über|ueber|bei)\s+(?:dich|dir|ihnen|euch)|zeig\s+mir|zeigen\s+sie\s+mir|please\s+(?:send|reset)|"
-    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|schicken\s+sie\s+(?:ihn|den|die|das|es)|k(?:ö|oe|e)nnt?s\s+(?:ihr|ma|mir|mia))\b"
+    r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|schicken\s+sie\s+(?:ihn|den|die|das|es)|k(?:ö|oe|e)nnt?'?s\s+(?:ihr|ma|mir|mia)|"
+    # Saxon "kenn Se mir ...", "könn Se"
+    r"k(?:e|ö|oe)nn(?:en|ten)?\s+se\b(?=[^.?!]*\bmir\b))\b"
+    # needing a new one: "meine Mutter braucht ein neues Passwort", "dann brauche ich wohl nur ein neues Passwort"
+    r"|\bbrauch(?:e|t|en)?\s+(?:(?:ich|wir|sie|er)\s+)?(?:wohl\s+|nur\s+|jetzt\s+|halt\s+|dringend\s+)*(?:ein|e|en|'n)\s+neue[sn]?\s+"
+    r"(?:passwort|kennwort|brief|pin|qr)"
     # "kann man den nicht einfach nochmal losschicken?"
     # "kann ich den nicht hier bei Ihnen nochmal anfordern?"
     r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"
@@ -31,11 +36,11 @@ _STRONG_FRAME = re.compile(
 #: Saying what one wants, "bitte", or an imperative at the start: a request unless the message asks
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
-    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|h(?:ä|ae)tte\s+gerne?)|"
+    r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|ben(?:ö|oe)tige|h(?:ä|ae)tte\s+gerne?)|"
     r"i\s+(?:m(?:e|ö|oe|ä|ae)cht|mog|wui|wü|will|brauch)|"
     r"^\W*(?:ok\w*|gut|alles\s+klar)?\W*dann\s+(?:meld|registrier)\w*\s+ich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|"
     r"zur(?:ü|ue)ck|morgen))|"
-    r"(?:m(?:ö|oe|o)chte|w(?:ü|ue|u)rde?|h(?:ä|ae|a)tte)\s+(?:mich\s+|mir\s+|es\s+|das\s+)?gerne?|"
+    r"(?:m(?:ö|oe|o)chten?|w(?:ü|ue|u)rd(?:e|en)?|h(?:ä|ae|a)tten?)\s+(?:mich\s+|mir\s+|uns\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
     r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
@@ -113,6 +118,16 @@ _NAMED_TASKS = (
 )
 
 
+def task_of_request_sentence(text: str) -> Optional[str]:
+    """The task named in the sentence that asks to act, when another sentence names another task ("ich brauche ein
+    neues Passwort. 2FA habe ich schon eingerichtet."): the request decides, not the words around it."""
+    sentences = _sentences((text or "").casefold())
+    if len(sentences) < 2:
+        return None
+    asking = [sentence for sentence in sentences if is_action_request(sentence)]
+    return named_task(asking[0]) if len(asking) == 1 else None
+
+
 def named_task(text: str) -> Optional[str]:
     """The task a request names in its own words, if exactly one."""
     folded = (text or "").casefold()
@@ -176,6 +191,44 @@ def asks_to_do_it(text: str) -> bool:
     if re.match(r"\W*(?:und\s+)?(?:wie|was|wo|wann|warum|wieso|welche\w*)\b", folded):
         return False  # "was muss ich bei mir machen?" asks, it does not hand over
     return bool(_FOR_ME.search(folded)) and not _NOT.search(folded) and not re.search(r"\b(?:nein|nicht|nee)\b", folded)
+
+
+#: Going ahead with what was just explained: "ok dann brief", "gut, dann per Post", "ok dann mach ich das jetzt",
+#: "dann machen wir das", "mach das mal mit mir".
+_GO_AHEAD = re.compile(
+    r"\bdann\s+(?:halt\s+|eben\s+|doch\s+|lieber\s+|mal\s+|wohl\s+)*(?:(?:per|mit|(?:ü|ue)ber|via)\s+(?:dem\s+|den\s+|der\s+)?)?"
+    r"(?:brief|post|video|videoident|video-ident|selfie)\b"
+    r"|\b(?:mach|mache|machen)\s+(?:ich|wir)\s+das\b|\bmach\s+das\s+(?:mal\s+|doch\s+|bitte\s+|jetzt\s+)*mit\s+mir\b"
+    r"|\b(?:leg|lege|legen)\s+(?:ich|wir)\s+(?:gleich\s+|jetzt\s+|mal\s+)?los\b|\blos\s*geht'?s\b|\bfangen\s+wir\s+an\b"
+    r"|\blass\s+uns\s+(?:das\s+)?(?:machen|starten|anfangen)\b"
+    r"|\b(?:will|m(?:ö|oe)chte)\s+(?:ich\s+)?(?:das\s+)?(?:jetzt\s+|gleich\s+|sofort\s+)?machen\b")
+#: ... not: "dann mach ich das später", "ok, mach ich selbst in der App", "dann warte ich", "dann nicht".
+_NOT_AHEAD = re.compile(r"\b(?:nicht|kein\w*|sp(?:ä|ae)ter|morgen|selbst|selber|allein\w*|in der app|warte\w*|"
+                        r"zuhause|zu hause|abends|heute abend|wochenende|nochmal|noch mal|ruf\w*|anruf\w*)\b")
+GO_AHEAD_MAX_WORDS = 12
+#: "ok dann per Brief?" still goes ahead; a longer question in the same sentence asks something first.
+GO_AHEAD_QUESTION_MAX_WORDS = 5
+
+
+def goes_ahead(text: str) -> bool:
+    """True when the member decides to go ahead with what the last answer explained ("ok dann brief", "Gut,
+    dann per Brief. Was brauchen Sie von mir?"): the first sentence says so and asks nothing of its own."""
+    folded = (text or "").casefold()
+    sentences = _sentences(folded)
+    if not sentences or len(folded.split()) > GO_AHEAD_MAX_WORDS:
+        return False
+    first = sentences[0]
+    # a question of its own after it is answered first ("Okay dann per Brief. Wie lange dauert das?"), unless it
+    # asks what the task needs ("Gut, dann per Brief. Was brauchen Sie von mir?")
+    from bot import followups
+
+    asks_more = any(followups.asks(sentence) and not _WHAT_IS_NEEDED.search(sentence) for sentence in sentences[1:])
+    asks_first = "?" in first and len(first.split()) > GO_AHEAD_QUESTION_MAX_WORDS  # "dann video, geht das mit ...?"
+    return bool(_GO_AHEAD.search(first)) and not _NOT_AHEAD.search(folded) and not asks_more and not asks_first \
+        and not re.match(r"\W*(?:und\s+)?(?:wie|was|wo|wann|warum|wieso|welche\w*|geht|kann|muss)\b", first)
+
+
+_WHAT_IS_NEEDED = re.compile(r"\bwas\s+(?:brauch|ben(?:ö|oe)tig)\w*\s+(?:sie|du|ihr)\b")
 
 
 def asks_how(text: str) -> bool:

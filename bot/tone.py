@@ -124,7 +124,8 @@ def is_thanks(text: str) -> bool:
 _FOREIGN = {
     "en": {"the", "is", "are", "can", "could", "you", "your", "my", "me", "i", "i'm", "please", "help", "how",
            "what", "where", "when", "do", "does", "don't", "not", "speak", "english", "with", "for", "to", "it",
-           "have", "need", "want", "hello", "hi", "thanks", "thank", "reset", "forgot", "of", "this", "that"},
+           "have", "need", "want", "hello", "hi", "thanks", "thank", "reset", "forgot", "of", "this", "that", "since",
+           "why", "which", "still", "got", "get", "sorry", "wait", "never", "mind", "letter"},
     "tr": {"bir", "ve", "ne", "nasıl", "nasil", "için", "icin", "lütfen", "lutfen", "merhaba", "teşekkürler",
            "tesekkurler", "çok", "cok", "yardım", "yardim", "almanca", "türkçe", "turkce", "biliyor", "musunuz",
            "mısınız", "misiniz", "istiyorum", "şifre", "sifre", "bu", "da", "de", "mi", "mı", "ben", "benim"},
@@ -142,12 +143,23 @@ _GERMAN = {"ich", "sie", "der", "die", "das", "und", "ist", "nicht", "wie", "was
            "gibt", "gibts", "sitzt", "hier", "jetzt"}
 
 
+#: Words that alone mark another language: greetings and thanks of Polish, Russian, Arabic and Turkish members
+#: writing in Latin letters ("dziekuje", "spasibo", "marhaba"), and a few unmistakable ones.
+_FOREIGN_MARKERS = {"dziekuje", "dziękuję", "dzien", "dzień", "prosze", "proszę", "czesc", "cześć", "spasibo", "privet",
+                    "zdravstvuyte", "pozhaluysta", "mozhno", "eshche", "pochemu", "marhaba", "shukran", "salam", "habibi",
+                    "inshallah", "merhaba", "tesekkur", "teşekkür", "tamam", "evet", "hayir", "hayır", "gracias", "hola",
+                    "obrigado", "dobry", "dobrý", "ladno", "nichego"}
+#: Scripts other than Latin (Cyrillic, Greek, Arabic, Hebrew) and Turkish letters.
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff]|[ğşıİ]")
+
+
 def other_language(text: str) -> bool:
-    """True for a message written in English, Turkish, Italian or French (not German with an English word)."""
+    """True for a message written in English, Turkish, Italian, French, Polish, Russian or Arabic (not German
+    with an English word)."""
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", (text or "").casefold())
     if not words or any(w in _GERMAN for w in words):
         return False
-    if any(ch in (text or "") for ch in "ğşıİ"):
+    if _OTHER_SCRIPT.search(text or "") or _FOREIGN_MARKERS.intersection(words):
         return True
     return any(len(vocabulary.intersection(words)) >= 2 for vocabulary in _FOREIGN.values())
 

@@ -106,17 +106,22 @@ def find_postcode(raw: str) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
+def without_data(raw: str) -> str:
+    """The text with every IBAN, Versichertennummer, e-mail, phone number and PLZ taken out."""
+    rest = re.sub(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){10,30}\b", " ", raw or "")  # an IBAN
+    rest = _NUMBER_IN_TEXT.sub(" ", rest)
+    rest = re.sub(r"[^\s,;:<>()\"']+@[^\s,;:<>()\"']+", " ", rest)
+    rest = re.sub(r"(?:\+|00|0)[\d\s/()\-.]{5,}\d", " ", rest)
+    return _POSTCODE_IN_TEXT.sub(" ", rest)
+
+
 def is_bare_data(raw: str) -> bool:
     """True for a message that is only personal data (a Versichertennummer, PLZ, e-mail or phone
     number, with at most three other words) and no question: nothing to answer outside a task."""
     text = raw or ""
     if "?" in text:
         return False
-    rest = re.sub(r"\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){10,30}\b", " ", text)  # an IBAN
-    rest = _NUMBER_IN_TEXT.sub(" ", rest)
-    rest = re.sub(r"[^\s,;:<>()\"']+@[^\s,;:<>()\"']+", " ", rest)
-    rest = re.sub(r"(?:\+|00|0)[\d\s/()\-.]{5,}\d", " ", rest)
-    rest = _POSTCODE_IN_TEXT.sub(" ", rest)
+    rest = without_data(text)
     if rest == text:
         return False
     return len(re.findall(r"[^\W\d_]+", rest)) <= 3 and not re.search(r"\d", rest)
@@ -185,7 +190,7 @@ SKIP_WORDS = frozenset({"nein", "nö", "ne", "nee", "überspringen", "uebersprin
 
 #: Words that, at the start of an answer to an optional question, mean "none" ("nein danke, keine Telefonnummer").
 _SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "keins", "ohne", "überspringen",
-                         "ueberspringen", "skip", "weiter", "lieber"})
+                         "ueberspringen", "skip", "weiter", "lieber", "no", "none", "nope", "nothing"})
 _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
                           r"überspringen|ueberspringen|skip|brauch ich nicht|hab ich nicht|habe ich nicht|"
                           r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
@@ -197,6 +202,12 @@ _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möcht
                           r"(?:e ?mail|mail|tel|telefon|handy|nummer|handynummer)\s+(?:nö|noe|nein|nee|ne|nix))\b")
 
 
+#: A skip has at most this many words ("E-Mail und Handy möchte ich nicht angeben, bitte beides weglassen") ...
+MAX_SKIP_WORDS = 12
+#: ... and, when longer than this, is no question ("was ist, wenn ich keine E-Mail-Adresse habe?").
+MAX_SKIP_QUESTION_WORDS = 8
+
+
 def is_skip(raw: str) -> bool:
     """True when the member wants to skip an optional question, also in more words ("hab keine email")."""
     text = re.sub(r"[^\wäöüß ]+", " ", (raw or "").casefold())
@@ -204,9 +215,20 @@ def is_skip(raw: str) -> bool:
     if text in SKIP_WORDS:
         return True
     words = text.split()
-    if not words or len(words) > 8 or "@" in (raw or "") or re.search(r"\d{4,}", text):
+    if not words or len(words) > MAX_SKIP_WORDS or "@" in (raw or "") or re.search(r"\d{4,}", text):
+        return False
+    if len(words) > MAX_SKIP_QUESTION_WORDS and ("?" in raw or re.match(r"(?:was|wie|warum|wieso|muss|kann)\b", text)):
         return False
     return words[0] in _SKIP_START or bool(_SKIP_INSIDE.search(text))
+
+
+#: The phone named beside the e-mail in one skip ("keine Mail, keine Handynummer", "beides weglassen").
+_BOTH_FIELDS = re.compile(r"\b(?:beides|beide|handy\w*|telefon\w*|tel|mobil\w*|phone|nummer)\b")
+
+
+def skips_phone_too(raw: str) -> bool:
+    """True when a skip at the e-mail question also skips the phone ("E-Mail und Handy lass ich weg")."""
+    return is_skip(raw) and bool(_BOTH_FIELDS.search((raw or "").casefold()))
 
 
 def find_email(raw: str) -> Optional[str]:
@@ -226,7 +248,10 @@ def is_method_question(raw: str) -> bool:
     text = (raw or "").casefold()
     both = any(w in text for w in ("video", "nect", "selfie")) and any(w in text for w in ("brief", "post"))
     asks = "?" in text or any(w in text for w in ("besser", "unterschied", "schneller", "vorteil", "empfehl"))
-    return both and asks
+    # "Was ist denn der Unterschied zwischen den beiden Möglichkeiten?" names neither
+    compares = re.search(r"\b(?:unterschied\w*|besser|vorteil\w*|empfehl\w*|sicherer|schneller|einfacher)\b", text) \
+        and re.search(r"\b(?:beide\w*|m(?:ö|oe)glichkeit\w*|option\w*|variante\w*|methode\w*|wege?|welche\w*|was)\b", text)
+    return (both and asks) or bool(compares and "?" in text)
 
 
 def parse_ident_method(raw: str) -> Optional[str]:

@@ -7,7 +7,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons.context_policy import ACTION, FOLLOW_UP_ACTION, ContextPolicy
+from addons.context_policy import ACTION, FOLLOW_UP_ACTION, GO_AHEAD_ACTION, ContextPolicy
 from bot.config import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -77,3 +77,14 @@ def test_the_task_mode_outlasts_an_faq_answer_in_between():
               ActionExecuted("utter_faq"), BotUttered("...", metadata={"utter_action": "utter_faq/email_address"}),
               ActionExecuted(ACTION_LISTEN_NAME), UserUttered("handy auch nicht", {"name": "faq", "confidence": 0.9})]
     assert predicted(DialogueStateTracker.from_events("member", events)) == ACTION
+
+
+def test_going_ahead_after_an_answer_on_a_tasks_topic_starts_it():
+    assert predicted(tracker("utter_faq/nect_id_document", "ok dann mach ich das jetzt", "affirm")) == GO_AHEAD_ACTION
+    assert predicted(tracker("utter_faq/registration_problem", "ok dann brief", "thank")) == GO_AHEAD_ACTION
+    # no task behind the answer, a question of its own, or another intent's own handling
+    assert predicted(tracker("utter_faq/ssl", "ok dann mach ich das jetzt", "affirm")) is None
+    assert predicted(tracker("utter_faq/nect_id_document", "Okay dann per Brief. Wie lange dauert das?", "faq")) is None
+    assert predicted(tracker("utter_faq/nect_id_document", "ok dann brief", "start_registration")) is None
+    after = tracker("utter_faq/nect_id_document", "ok dann brief", "thank", ActionExecuted(GO_AHEAD_ACTION))
+    assert predicted(after) == ACTION_LISTEN_NAME

@@ -226,3 +226,52 @@ def test_the_task_mode_outlasts_an_faq_answer_in_between():
                                             "utter_data_without_task"], "faq", "handy auch nicht")
     assert not repair.answers_without_task(["utter_faq/ssl", "utter_complaint", "utter_data_without_task"], "faq",
                                            "handy auch nicht")
+
+
+@pytest.mark.parametrize("text, also", [
+    ("E-Mail und Handy möchte ich nicht angeben, bitte beides weglassen", {"phone": repair.SKIPPED}),
+    ("Keine Mail, keine Handynummer", {"phone": repair.SKIPPED}),
+    ("email und handy lass ich weg", {"phone": repair.SKIPPED}),
+    ("keine mail, aber handy 0170 1234567", {"phone": "+491701234567"}),
+    ("no email", {}),
+    ("Keine E-Mail bitte, die möchte ich nicht angeben", {}),
+])
+def test_a_skip_at_the_email_question_may_answer_the_phone_question_too(text: str, also: dict):
+    decision = interpret("email", text, "cancel", 0.9, "registration_form")
+    assert (decision.action, decision.values) == (SKIP, also)
+
+
+def test_a_long_question_about_skipping_is_no_skip():
+    assert not validation.is_skip("was ist wenn ich keine E-Mail-Adresse habe, geht das dann trotzdem?")
+    assert validation.is_skip("no phone") and validation.is_skip("nope")
+
+
+@pytest.mark.parametrize("text, takes", [
+    ("nee, dann lieber per post. F141421359", True),
+    ("Ok dann per Post. E161803391", True),
+    ("Passt, dann machen wir das mit Brief. Versichertennummer A123456780, PLZ 84130", True),
+    ("ja bitte, A123456780", True),
+    ("A123456780", False),  # bare data: "Möchten Sie das hier tun?" first (issue 12)
+    ("nein, keinen Brief. A123456780", False),
+    ("A123456780, was passiert jetzt?", False),
+])
+def test_data_with_words_that_take_up_the_offered_task(text: str, takes: bool):
+    assert repair.takes_up_offered_task(text) is takes
+
+
+def test_the_task_a_member_going_ahead_means():
+    assert repair.context_task("utter_faq/password_forgotten") == "request_new_password"
+    assert repair.context_task("utter_faq/nect_id_document") == "start_registration"  # any answer on registering
+    assert repair.context_task("utter_followup_password_by_post") == "request_new_password"
+    assert repair.context_task("utter_faq/ssl") is None
+    assert repair.context_task("utter_you_are_welcome") is None
+    assert repair.context_task("utter_clarify", ["Registrierung funktioniert nicht", "Registrierung per Brief",
+                                                 "Nichts davon"]) == "start_registration"
+    assert repair.context_task("utter_clarify", ["Passwort vergessen", "QR-Code abgelaufen"]) is None
+
+
+def test_the_methods_compared_without_naming_them():
+    for text in ("Was ist denn der Unterschied zwischen den beiden Möglichkeiten?", "was empfehlen Sie?"):
+        assert interpret("ident_method", text, "out_of_scope", 0.6, "registration_form").response == \
+            "utter_ident_method_compare"
+    assert interpret("ident_method", "Brief", "faq", 0.6, "registration_form").values == {"ident_method": "letter"}

@@ -91,7 +91,7 @@ def test_every_topic_task_is_a_task_button_under_its_answer():
     assert len(with_task) >= 6
     for topic in with_task:
         titles = [b["title"] for variant in domain["responses"][topic.response] for b in variant.get("buttons", [])]
-        assert label[topic.task] in titles or topic.id == "letter_alternative", (topic.id, titles)
+        assert label[topic.task] in titles, (topic.id, titles)
 
 
 @pytest.mark.parametrize("text, task", [
@@ -180,3 +180,37 @@ def test_a_task_named_with_the_number_starts_it(text, task):
 def test_a_valid_number_in_a_longer_message_is_found():
     assert requests.has_valid_insurance_number("ok dann per brief. A123456780")
     assert not requests.has_valid_insurance_number("ok dann per brief. A123456781")
+
+
+@pytest.mark.parametrize("text", [
+    "Guten Tag, ich schreibe für meine Frau. Sie hat ihr Passwort vergessen, wir hätten gern ein neues per Post.",
+    "Meine Mutter braucht ein neues Passwort, sie hatte es aufgeschrieben und den Zettel verloren.",
+    "Gudn Tach. Mei Passwort geht nimmer. Kenn Se mir e neues schicken?",
+    "Servus, i hob den Brief verschlampt. Könnt's ma den nochamoi schicken?",
+    "Moin, würd mich gern für die Online Filiale registrieren",
+])
+def test_requests_in_other_persons_and_dialects(text: str):
+    assert requests.is_action_request(text)
+
+
+@pytest.mark.parametrize("text, ahead", [
+    ("ok dann brief", True),
+    ("Gut, dann per Brief. Was brauchen Sie von mir?", True),
+    ("ok dann per brief, mach das mal mit mir", True),
+    ("ok dann mach ich das jetzt", True),
+    ("ok ich will machen jetzt", True),
+    ("Okay dann lieber per Brief. Wie lange dauert das?", False),  # its own question first
+    ("ok dann video. was brauch ich dafür alles", False),
+    ("dann video ident, geht das mit ner spanischen handynummer?", False),
+    ("dann mach ich das später", False),
+    ("ok dann mach ich das selber in der app", False),
+    ("dann ruf ich lieber an", False),
+])
+def test_going_ahead_with_what_was_just_explained(text: str, ahead: bool):
+    assert requests.goes_ahead(text) is ahead
+
+
+def test_the_sentence_that_asks_names_the_task():
+    assert requests.task_of_request_sentence(
+        "Hallo, ich brauche ein neues Passwort. 2FA habe ich schon eingerichtet.") == "request_new_password"
+    assert requests.task_of_request_sentence("Können Sie mir ein neues Passwort schicken?") is None  # one sentence

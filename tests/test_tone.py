@@ -145,3 +145,12 @@ def test_asking_for_a_person_in_bavarian():
 def test_disbelief_after_a_failed_identification_is_upset():
     assert tone.is_upset("Das kann doch nicht sein, ich bin seit 20 Jahren bei euch versichert!")
     assert tone.is_upset("I bin doch seit 30 Johr bei eich versichert!")
+
+
+@pytest.mark.parametrize("text, other", [
+    ("ladno, spasibo", True), ("dziekuje", True), ("privet. pismo s parolem ne prishlo", True),
+    ("marhaba, ana nseet el password", True), ("Привет", True), ("Since when?", True),
+    ("ok danke", False), ("sorry", False), ("Login Account gesperrt", False), ("tak", False),
+])
+def test_other_languages_by_marker_words_and_scripts(text: str, other: bool):
+    assert tone.other_language(text) is other

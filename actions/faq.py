@@ -155,6 +155,23 @@ def last_bot_buttons(tracker: Tracker) -> List[Dict[Text, Any]]:
     return []
 
 
+def offered_task_titles(tracker: Tracker) -> List[Text]:
+    """The button titles of the bot's last turn; when that turn offered no task (a "Meinten Sie ...?" for the
+    second question of a message split in two), those of the turn before as well."""
+    turns: List[List[Text]] = [[]]
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                if len(turns) == 2 or repair.offered_task_button(turns[-1]) is not None:
+                    break
+                turns.append([])
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            turns[-1][:0] = [str(b.get("title") or "") for b in (event.get("data") or {}).get("buttons") or []]
+    return [title for titles in turns for title in titles]
+
+
 @off_loop
 class ActionAffirm(Action):
     """A plain "ja" / "gerne": takes up the one task the last answer offered, else asks what the member wants."""
@@ -263,7 +280,7 @@ class ActionDataWithoutTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        titles = [str(b.get("title") or "") for b in last_bot_buttons(tracker)]
+        titles = offered_task_titles(tracker)
         button = repair.offered_task_button(titles)
         text = tracker.latest_message.get("text") or ""
         if button is not None and repair.takes_up_offered_task(text):

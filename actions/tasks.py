@@ -184,6 +184,9 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
         the answer to the first question (validate_insurance_number), so the member need not type it again."""
         if tracker.get_slot("requested_slot") is not None or tracker.get_slot("insurance_number") is not None:
             return {}
+        answer_first = (tracker.latest_message or {}).get(requests.ANSWER_FIRST)
+        if answer_first:  # the question at the end of the request, answered before the task's first question
+            dispatcher.utter_message(response=answer_first)
         text = (tracker.latest_message or {}).get("text") or ""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if repair.TASK_FORMS.get(intent or "") != self.form_name() or requests.task_with_number(text) is None:

@@ -98,6 +98,11 @@ class FaqConfidenceGate(GraphComponent):
                 # "Ich möchte mich über die Registrierung beschweren": the complaint, not the task it names
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
                 continue
+            if intent.get("name") in (*QUESTION_INTENTS, "affirm", "deny") and tone.says_goodbye(text) \
+                    and not tone.is_thanks(text) and not requests.is_action_request(text):
+                # "Guad, nacher wart i halt. Ade": the member is leaving
+                _choose_intent(message, "goodbye", intent.get("confidence", 0.0))
+                continue
             if intent.get("name") not in (THANK, "goodbye") and tone.thanks_anyway(text):
                 # "na toll. trotzdem danke": the member is done; thanks, not an apology
                 _choose_intent(message, THANK, intent.get("confidence", 0.0))
@@ -141,6 +146,8 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") == "greet" and followups.asks(text) and len(text.split()) >= 5:
                 # "Hallo, welche Öffnungszeiten hat ...?": the question, not the greeting
                 intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())
+            if intent.get("name") in catalog_tasks:
+                _note_answer_first(message, text, catalog, intent["name"])
             if intent.get("name") in catalog_tasks and requests.asks_how(text) and not requests.is_action_request(text):
                 # "sorry. pin zurücksetzen wie?" asks how it works: the FAQ answer (it offers the task)
                 topic = _confident_topic(message, text, catalog)
@@ -152,6 +159,7 @@ class FaqConfidenceGate(GraphComponent):
                 # "Kannst du mir den Brief nochmal schicken?": the task, not the FAQ text about it
                 task = requests.requested_task(message.data, catalog)
                 if task is not None:
+                    _note_answer_first(message, text, catalog, task)
                     _choose_intent(message, task, intent.get("confidence", 0.0))
                     continue
                 if followups.is_short(text):
@@ -243,6 +251,16 @@ WHO_ANSWERS_MAX_WORDS = 12
 #: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"
 #: reads like a goodbye to the classifier): a question is a follow-up all the same.
 FOLLOW_UP_MISREADS = ("affirm", "deny", "goodbye", "thank")
+
+
+def _note_answer_first(message: Message, text: str, catalog: faq.Catalog, task: str) -> None:
+    """A request for ``task`` that ends with a question about another topic ("I möcht mi übers Video
+    registrieren. Geht des a am Sonntag?"): the task's form gives that topic's answer before its first question."""
+    if not requests.ends_with_question(text):
+        return
+    topic = _confident_topic(message, text, catalog)
+    if topic is not None and topic.task != task:
+        message.set(requests.ANSWER_FIRST, topic.response, add_to_output=True)
 
 
 def _confident_topic(message: Message, text: str, catalog: faq.Catalog) -> Optional[faq.Topic]:

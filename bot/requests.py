@@ -105,7 +105,9 @@ def requested_task(parse_data: Mapping[str, Any], catalog: "faq.Catalog") -> Opt
         topic = catalog.get(candidates[0].topic)
         if topic is not None and topic.task:
             return topic.task
-    return named_task(str(parse_data.get("text") or ""))
+    text = str(parse_data.get("text") or "")
+    # "Ach so, ich bin schon registriert? Dann brauche ich wohl nur ein neues Passwort": the sentence that asks
+    return named_task(text) or task_of_request_sentence(text)
 
 
 #: What each task is called in a request, when neither model names it ("kannst du mich registrieren?").
@@ -154,7 +156,13 @@ _OWN_STATE = re.compile(
     r"|\bob\s+(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:noch|g(?:ü|ue)ltig|abgelaufen)\b"
     # "mein qr code geht der noch oder is der schon abgelaufen?"
     r"|\b(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:geht|gilt|funktioniert|klappt|g(?:ü|ue)ltig)\b[^.?!]*\bnoch\b"
-    r"(?![^.?!]*\bnicht\b)")
+    r"(?![^.?!]*\bnicht\b)"
+    # the own letter named before: "Der Brief kam vor nem Monat, geht der Code da drin noch?", "ich hab meinen
+    # brief vor nem monat bekommen, geht der QR code noch?", "Geht das mit dem Code aus meinem Brief noch?"
+    r"|\b(?:meine[nm]?\s+brief|brief\s+(?:kam|hab\w*|habe|bekommen|erhalten)|(?:hab\w*|habe|bekam)\s+(?:den\s+|meinen\s+)?brief)"
+    r"\b[^?!]*\b(?:geht|gilt|funktioniert|klappt)\s+(?:der|das|mein)\b[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
+    r"|\b(?:geht|gilt|funktioniert|klappt)\s+(?:das|der)\s+(?:qr[- ]?)?code\b[^.?!]*\baus\s+meinem\s+brief\b[^.?!]*\bnoch\b"
+    r"|\bmit\s+dem\s+(?:qr[- ]?)?code\s+aus\s+meinem\s+brief\b[^.?!]*\bnoch\b")
 
 
 def own_state_task(text: str) -> Optional[str]:
@@ -162,7 +170,7 @@ def own_state_task(text: str) -> Optional[str]:
     folded = (text or "").casefold()
     if not _OWN_STATE.search(folded):
         return None
-    return "check_2fa_activation" if re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr", folded) else None
+    return "check_2fa_activation" if re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr|code", folded) else None
 
 
 def is_letter_status_question(text: str) -> bool:
@@ -229,6 +237,18 @@ def goes_ahead(text: str) -> bool:
 
 
 _WHAT_IS_NEEDED = re.compile(r"\bwas\s+(?:brauch|ben(?:ö|oe)tig)\w*\s+(?:sie|du|ihr)\b")
+
+
+#: Key in the parse data (set by addons/faq_gate.py, read by the task forms when they start): a request to do a
+#: task ends with a question about another topic ("I möcht mi übers Video registrieren. Geht des a am Sonntag?"):
+#: that topic's answer comes first, then the task's first question.
+ANSWER_FIRST = "answer_first"
+
+
+def ends_with_question(text: str) -> bool:
+    """True for a message of several sentences whose last one is a question."""
+    sentences = _sentences((text or "").casefold())
+    return len(sentences) >= 2 and sentences[-1].rstrip().endswith("?")
 
 
 def asks_how(text: str) -> bool:

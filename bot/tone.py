@@ -22,7 +22,10 @@ _UPSET = re.compile(
     r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
     r"(?:wollte|musste) (?:das|ich)? ?(?:nur |einfach )?(?:mal )?loswerden|musste (?:mal )?gesagt werden|"
     # disbelief: "Das kann doch nicht sein, ich bin seit 20 Jahren bei euch versichert!"
-    r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert)\b")
+    r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert|"
+    # "typisch Krankenkasse", "euer System ist kaputt", "wofür seid ihr eigentlich da"
+    r"typisch|(?:system|app|seite)\w*\s+(?:ist\s+|is\s+)?(?:doch\s+|total\s+|v(?:ö|oe)llig\s+)?kaputt|"
+    r"wof(?:ü|ue)r\s+seid\s+ihr|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
@@ -37,6 +40,7 @@ _PERSON = re.compile(
     r"|\bmit\s+am\s+(?:echtn?\s+|richtign?\s+)?(?:menschn?|mitarbeit\w*)\b"
     r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
     r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
+    r"|\bmit\s+jemand\w*\b[^.?!]*\btelefonier\w*|\bmensch\w*\b[^.?!]*\babhebt\b|\babhebt\b[^.?!]*\bmensch"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
@@ -52,6 +56,18 @@ _NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|kk?|top|cool|nice|jo|gut|na gut|schade
                     r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
 _TASK_WORDS = re.compile(r"registrier|anmeld|schick|bestell|zur(?:ü|ue)cksetz|pr(?:ü|ue)f|\bwill\b|m(?:ö|oe)chte|brauche")
 _ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es)\b")
+
+
+#: A goodbye at the end of a message ("Guad, nacher wart i halt. Ade", "Also passt des. Adele!").
+_GOODBYE_AT_END = re.compile(r"\b(?:tsch(?:ü|ue)s+|tschau|ciao|ade|adele|adieu|pfiat\s+(?:di|eich|ihna|gott)|servus|baba|"
+                             r"auf\s+wieder(?:sehen|h(?:ö|oe)ren|schaun)|wiederschaun|bis\s+(?:dann|bald|sp(?:ä|ae)ter)|"
+                             r"sch(?:ö|oe)nen\s+tag\s+noch|mach'?s\s+gut|bye)\W*$")
+
+
+def says_goodbye(text: str) -> bool:
+    """True for a message that ends with a goodbye and asks nothing."""
+    folded = (text or "").casefold().strip()
+    return bool(_GOODBYE_AT_END.search(folded)) and "?" not in folded
 
 
 def is_upset(text: str) -> bool:

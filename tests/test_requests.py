@@ -214,3 +214,18 @@ def test_the_sentence_that_asks_names_the_task():
     assert requests.task_of_request_sentence(
         "Hallo, ich brauche ein neues Passwort. 2FA habe ich schon eingerichtet.") == "request_new_password"
     assert requests.task_of_request_sentence("Können Sie mir ein neues Passwort schicken?") is None  # one sentence
+
+
+@pytest.mark.parametrize("text", [
+    "Der Brief kam vor nem Monat, geht der Code da drin noch?",
+    "ich hab meinen brief vor nem monat bekommen, geht der QR code noch?",
+    "Ich möchte die Zwei-Faktor-Sache einrichten. Geht das mit dem Code aus meinem Brief vom letzten Jahr noch?",
+])
+def test_whether_the_code_of_ones_own_letter_still_works_is_looked_up(text: str):
+    assert requests.own_state_task(text) == "check_2fa_activation"
+
+
+def test_a_request_that_ends_with_a_question():
+    assert requests.ends_with_question("I möcht mi übers Video registrieren. Geht des a am Sonntag?")
+    assert not requests.ends_with_question("Geht des a am Sonntag?")  # a question alone is just a question
+    assert not requests.ends_with_question("Ich will mich registrieren. Jetzt gleich.")

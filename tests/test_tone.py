@@ -154,3 +154,25 @@ def test_disbelief_after_a_failed_identification_is_upset():
 ])
 def test_other_languages_by_marker_words_and_scripts(text: str, other: bool):
     assert tone.other_language(text) is other
+
+
+@pytest.mark.parametrize("text, upset", [
+    ("aha. typisch krankenkasse", True), ("hä? das ist meine nummer. euer system ist kaputt", True),
+    ("also wofür seid ihr eigentlich da", True),
+    ("kannst du überhaupt was?", True), ("Ist mein Handy kaputt, wenn der QR-Code nicht geht?", False),
+])
+def test_more_ways_of_being_upset(text: str, upset: bool):
+    assert tone.is_upset(text) is upset
+
+
+@pytest.mark.parametrize("text, bye", [
+    ("Guad, nacher wart i halt. Ade", True), ("Noi, i hab no des gleiche Handy. Also passt des. Adele!", True),
+    ("ok, bis dann", True), ("Servus, i hob den Brief verschlampt", False), ("bis wann gilt der Code?", False),
+])
+def test_a_goodbye_at_the_end(text: str, bye: bool):
+    assert tone.says_goodbye(text) is bye
+
+
+def test_asking_for_someone_to_talk_to_on_the_phone():
+    assert tone.wants_person("Ich wollt fragen ob ich mit jemandem von der Kasse telefonieren kann")
+    assert tone.wants_person("Gibt's do koa Telefonnummer, wo a Mensch abhebt?")

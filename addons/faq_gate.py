@@ -15,6 +15,7 @@ whatever the models say: the member chose it.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -81,7 +82,7 @@ class FaqConfidenceGate(GraphComponent):
                 # "Registrierung A123456780": the task, which takes the number from this message
                 _choose_intent(message, task)
                 continue
-            if validation.is_bare_data(text) or (
+            if validation.is_bare_data(text) or validation.is_bare_number_attempt(text) or (
                     "?" not in text and requests.has_valid_insurance_number(text)
                     and len(text.split()) <= DATA_MAX_WORDS):
                 # Only a number or address, no question: inside a task the form reads it whatever the
@@ -122,7 +123,7 @@ class FaqConfidenceGate(GraphComponent):
             if intent.get("name") not in (REQUEST_HUMAN, "bot_challenge") and tone.wants_person(text):
                 _choose_intent(message, REQUEST_HUMAN, intent.get("confidence", 0.0))
                 continue
-            if intent.get("name") in QUESTION_INTENTS and tone.checks_presence(text):
+            if intent.get("name") in QUESTION_INTENTS and tone.checks_presence(text) or re.fullmatch(r"\s*\?+\s*", text):
                 _choose_intent(message, STILL_THERE, intent.get("confidence", 0.0))
                 continue
             if intent.get("name") in QUESTION_INTENTS and tone.is_thanks(text) and not requests.is_action_request(text):

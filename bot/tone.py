@@ -122,6 +122,11 @@ def thanks_anyway(text: str) -> bool:
 _THANKS_FOR_NOTHING = re.compile(r"f(?:ü|ue)r\s+(?:nix|nichts)")
 
 
+#: A problem told after "ok" is no acknowledgement ("ok ich versuch deutsch. passwort vergessen").
+_PROBLEM = re.compile(r"vergessen|verloren|verlegt|geht nicht|geht nich\b|nicht mehr|funktioniert nicht|klappt nicht|"
+                      r"fehler|problem|abgelaufen|gesperrt|kaputt")
+
+
 def is_thanks(text: str) -> bool:
     """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
     folded = (text or "").casefold().strip()
@@ -132,7 +137,8 @@ def is_thanks(text: str) -> bool:
     if _TASK_WORDS.search(folded) or (is_upset(folded) and not short_thanks):
         # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks ("nervig. thx" is)
         return False
-    return bool(_THANKS.search(folded)) or (len(words) <= 8 and bool(_NOTED.search(folded)))
+    return bool(_THANKS.search(folded)) or (len(words) <= 8 and bool(_NOTED.search(folded))
+                                            and not _PROBLEM.search(folded))
 
 
 #: Frequent words of the languages members write in other than German; a message is in another

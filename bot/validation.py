@@ -133,6 +133,12 @@ def looks_like_data(raw: str) -> bool:
     return "?" not in text and ("@" in text or len(re.findall(r"\d", text)) >= 5)
 
 
+def is_bare_number_attempt(raw: str) -> bool:
+    """True for a message that is only a mistyped Versichertennummer ("E16180339") or PLZ ("8413")."""
+    text = (raw or "").strip().rstrip(".")
+    return bool(re.fullmatch(r"[A-Za-z][\s.-]?\d[\d\s.]{5,12}\d|\d{4,6}", text))
+
+
 def looks_like_number_attempt(raw: str) -> bool:
     """True when the text contains something like a (mistyped) Versichertennummer."""
     return bool(_NUMBER_ATTEMPT.search(raw or ""))

@@ -292,3 +292,10 @@ def test_skipping_in_bavarian():
 
     assert validation.is_skip("an E-Mail hob i ned") and validation.is_skip("koane")
     assert not validation.is_skip("anna@example.de")
+
+
+def test_a_message_that_is_only_a_mistyped_number():
+    from bot import validation
+
+    assert validation.is_bare_number_attempt("E16180339") and validation.is_bare_number_attempt("8413")
+    assert not validation.is_bare_number_attempt("A123") and not validation.is_bare_number_attempt("hallo 8413")

@@ -90,6 +90,10 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, INFORM_DATA)
                 continue
             intent = message.get("intent") or {}
+            if tone.other_language(text) and tone.leaves_in_english(text):
+                # "never mind, I'll do the video thing": leaving (a task ends; outside one: anything else?)
+                _choose_intent(message, "cancel", intent.get("confidence", 0.0))
+                continue
             if tone.other_language(text) and not tone.is_thanks(text):
                 # also when the classifier said so: "I want to register please" is no request in German words
                 if intent.get("name") != OTHER_LANGUAGE:

@@ -47,7 +47,7 @@ FAQ_INTENTS = frozenset({"faq", "faq_upset", "follow_up"})
 #: Words that leave a task whatever the NLU says ("ach, lass gut sein", "doch nicht").
 _LEAVE = re.compile(r"\b(lass (es|mal|gut sein|das)|vergiss (es|das)|doch nicht(?!\s+(?:sein|wahr|m(?:ö|oe)glich|stimmen|richtig))|abbrechen|abbruch|aufh(ö|oe)ren|"
                     r"stopp?|egal|keine lust|anders (ü|ue)berlegt|will (ich )?nicht|möchte (ich )?nicht|"
-                    r"moechte (ich )?nicht)\b")
+                    r"moechte (ich )?nicht|keine zeit|ein (?:andermal|anderes mal)|mach\w* ich (?:das )?(?:lieber )?sp(?:ä|ae)ter)\b")
 #: Words that announce a change of mind ("eigentlich will ich ...", "lieber ..."): then a task the NLU
 #: ranks lower still counts.
 _MIND_CHANGE = re.compile(r"\b(eigentlich|lieber|stattdessen|statt dessen|doch|vielmehr|nee|nein|ne|n(ö|oe)|stopp?|"

@@ -50,7 +50,8 @@ _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+
                                   r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
 #: Thanks, in German and the languages members write in.
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|dankschee|dankesch(?:ee|ea)|danksch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
-                     r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott)\b")
+                     r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott|spasibo|spasiba|dzi(?:ę|e)kuj(?:ę|e)|shukran|obrigad[oa]|"
+                     r"спасибо|شكرا)\b")
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
 _NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|kk?|top|cool|nice|jo|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
                     r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
@@ -173,6 +174,15 @@ _FOREIGN_MARKERS = {"dziekuje", "dziękuję", "dzien", "dzień", "prosze", "pros
                     "obrigado", "dobry", "dobrý", "ladno", "nichego"}
 #: Scripts other than Latin (Cyrillic, Greek, Arabic, Hebrew) and Turkish letters.
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff]|[ğşıİ]")
+
+
+#: Leaving, in English ("Actually never mind, I'll just do the video thing instead").
+_LEAVING_IN_ENGLISH = re.compile(r"\b(?:never\s*mind|not now|forget it|cancel|no thanks|no thank you|stop it)\b")
+
+
+def leaves_in_english(text: str) -> bool:
+    """True for an English message that calls off what is going on."""
+    return bool(_LEAVING_IN_ENGLISH.search((text or "").casefold()))
 
 
 def other_language(text: str) -> bool:

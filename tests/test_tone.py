@@ -176,3 +176,9 @@ def test_a_goodbye_at_the_end(text: str, bye: bool):
 def test_asking_for_someone_to_talk_to_on_the_phone():
     assert tone.wants_person("Ich wollt fragen ob ich mit jemandem von der Kasse telefonieren kann")
     assert tone.wants_person("Gibt's do koa Telefonnummer, wo a Mensch abhebt?")
+
+
+def test_thanks_and_leaving_in_other_languages():
+    assert tone.is_thanks("ladno, spasibo") and tone.is_thanks("dziekuje")
+    assert tone.leaves_in_english("Actually never mind, I'll just do the video thing instead")
+    assert not tone.leaves_in_english("I forgot my password")

@@ -252,3 +252,11 @@ def test_a_first_rule_wins_over_a_clear_topic_right_after_its_answer():
 def test_asking_what_is_wrong_after_a_failed_identification_gets_the_registration_problem(text):
     assert followups.resolve(text, ["utter_ask_insurance_number", "utter_ident_mismatch"]) == \
         "utter_faq/registration_problem"
+
+
+def test_how_the_video_ident_goes_after_the_other_video_ident_answers():
+    assert followups.resolve("und dann? was passiert nach dem Selfie?", "utter_faq/nect_id_document") == \
+        "utter_faq/nect_steps"
+    assert followups.resolve("Und was passiert dann genau, Schritt für Schritt?", "utter_faq/nect_duration") == \
+        "utter_faq/nect_steps"
+    assert followups.resolve("und mit dem Reisepass?", "utter_faq/nect_id_document") == "utter_faq/nect_id_document"

@@ -212,7 +212,8 @@ def answered_as_if_in_a_task(dispatcher: CollectingDispatcher, tracker: Tracker)
 @off_loop
 class ActionFrustration(Action):
     """An upset member: an apology and a way forward. When the angry message holds a question the selector is
-    unsure of (``upset_question``, addons/faq_gate.py), a short apology and "Meinten Sie ...?" instead."""
+    unsure of (``upset_question``, addons/faq_gate.py), a short apology and the question read in the context of
+    the last answer: a context rule's answer, else "Meinten Sie ...?" that also offers the last answer's topic."""
 
     def name(self) -> Text:
         return "action_frustration"
@@ -224,7 +225,12 @@ class ActionFrustration(Action):
             dispatcher.utter_message(response="utter_frustration")
             return [SlotSet("route", None)]
         dispatcher.utter_message(response="utter_frustration_brief")
-        return route(dispatcher, tracker, as_faq_question=True)
+        recent = recent_bot_responses(tracker)
+        answer = followups.resolve(tracker.latest_message.get("text") or "", recent)
+        if answer is not None:  # "Na toll, und wo genau in der App?" right after an answer: its context rule
+            dispatcher.utter_message(response=answer)
+            return [SlotSet("route", None)]
+        return route(dispatcher, tracker, as_faq_question=True, context=followups.context_topics(recent))
 
 
 class ActionAnswerWithoutTask(Action):

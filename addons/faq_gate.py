@@ -208,7 +208,10 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
                 continue
             if (unsure or intent.get("name") == "out_of_scope") and tone.is_upset(text):
-                # an angry message the NLU cannot place gets an apology, not a list of topics
+                # an angry message the NLU cannot place gets an apology, not a list of topics; with a question
+                # ("Mist. Also alles nochmal ausfüllen?") the apology comes with the question read in context
+                if "?" in text and followups.asks(text):
+                    message.set(tone.UPSET_QUESTION, True, add_to_output=True)
                 _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
                 continue
             if intent.get("name") in (faq.RETRIEVAL_INTENT, FRUSTRATION) and tone.is_upset(text):

@@ -216,6 +216,19 @@ class ValidateRegistrationForm(IdentifyingFormValidator):
     def asks_confirmation(self, tracker: Tracker) -> bool:
         return tracker.get_slot("ident_method") == "letter"
 
+    async def extract_ident_method(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        """The message that starts the registration may name the method ("hi, registrieren per brief"): it is
+        read as the answer to the method question (validate_ident_method), which is then not asked."""
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("ident_method") is not None:
+            return {}
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        if repair.TASK_FORMS.get(intent or "") != self.form_name() or validation.method_named_with_task(text) is None:
+            return {}
+        return {"ident_method": text}
+
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
         return self.carry_out("email", dispatcher, tracker)

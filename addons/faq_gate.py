@@ -148,6 +148,10 @@ class FaqConfidenceGate(GraphComponent):
                 # "hab ich die 2FA eigentlich schon aktiviert?": the check looks it up
                 _choose_intent(message, own_state, intent.get("confidence", 0.0))
                 continue
+            if intent.get("name") == THANK and text.rstrip().endswith("?") and followups.asks(text) \
+                    and not tone.is_thanks(text):
+                # "Ok, danke. Ich habe ein neues Handy gekauft, muss ich alles neu machen?": the question
+                intent = _next_intent(message, THANK, {"goodbye", "affirm", "deny", "greet"})
             if intent.get("name") == "greet" and followups.asks(text) and len(text.split()) >= 5:
                 # "Hallo, welche Öffnungszeiten hat ...?": the question, not the greeting
                 intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())

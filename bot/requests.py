@@ -59,13 +59,17 @@ _NOT = re.compile(r"\bmeld\w*\s+(?:ich\s+)?mich\s+(?:\w+\s+)?(?:wieder|sp(?:ä|a
                   r"zur(?:ü|ue|u)cksetzen|pr(?:ü|ue|u)fen))\b")
 
 
+_GREETING = re.compile(r"^\W*(?:hi|hallo|hey|moin|servus|gr(?:ü|ue)(?:ß|ss)\s+gott|gri(?:a|ä)(?:ß|ss)\s+god|"
+                       r"guten\s+(?:tag|morgen|abend))\b[\s,.!]*")
+
+
 def is_action_request(text: str) -> bool:
     """True when ``text`` asks the assistant to do something it can do (not how it works).
 
     Judged sentence by sentence: "Hab nie was damit gemacht. Prüf mal, ob der QR-Code noch geht."
     is a request, although the first sentence holds a question word.
     """
-    folded = (text or "").casefold()
+    folded = _GREETING.sub("", (text or "").casefold())  # "hi, registrieren per brief"
     if not _DO.search(folded) or _NOT.search(folded) or tone.is_complaint(folded):
         return False
     if _STRONG_FRAME.search(folded):
@@ -130,9 +134,15 @@ def task_of_request_sentence(text: str) -> Optional[str]:
     return named_task(asking[0]) if len(asking) == 1 else None
 
 
+#: "per Brief" in a registration names its method, not the access letter's resend ("registrieren per brief").
+_BY_LETTER = re.compile(r"\b(?:per|mit|(?:ü|ue)ber|via)\s+(?:der\s+|dem\s+|den\s+)?(?:brief|post)\b")
+
+
 def named_task(text: str) -> Optional[str]:
     """The task a request names in its own words, if exactly one."""
     folded = (text or "").casefold()
+    if re.search(r"registrier|anmeld", folded):
+        folded = _BY_LETTER.sub(" ", folded)
     named = [task for task, pattern in _NAMED_TASKS if pattern.search(folded)]
     return named[0] if len(named) == 1 else None
 

@@ -299,3 +299,12 @@ def test_a_message_that_is_only_a_mistyped_number():
 
     assert validation.is_bare_number_attempt("E16180339") and validation.is_bare_number_attempt("8413")
     assert not validation.is_bare_number_attempt("A123") and not validation.is_bare_number_attempt("hallo 8413")
+
+
+def test_the_method_named_with_a_registration_request():
+    from bot import validation
+
+    assert validation.method_named_with_task("hi, registrieren per brief") == "letter"
+    assert validation.method_named_with_task("Registrierung per Video bitte") == "video"
+    assert validation.method_named_with_task("registrierung bitte. aber ohne video, ich halt mein gesicht nicht hin") is None
+    assert validation.method_named_with_task("registrieren, geht das per Brief?") is None

@@ -329,7 +329,7 @@ def start_task(form: Text, text: Text) -> List[Dict[Text, Any]]:
     events: List[Dict[Text, Any]] = []
     if requests.has_valid_insurance_number(text):
         events.append(SlotSet("insurance_number", text))
-    if form == "registration_form" and validation.parse_ident_method(text) is not None:
+    if form == "registration_form" and validation.chosen_method(text) is not None:
         events.append(SlotSet("ident_method", text))
     return [*events, FollowupAction(form)]
 

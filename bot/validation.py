@@ -260,15 +260,22 @@ def is_method_question(raw: str) -> bool:
     return (both and asks) or bool(compares and "?" in text)
 
 
+def chosen_method(raw: str) -> Optional[str]:
+    """The method a member chooses in passing ("ok dann brief"), or ``None``; "aber ohne Video" or "kein Brief"
+    chooses none."""
+    text = (raw or "").casefold()
+    if "?" in text or re.search(r"\b(?:ohne|kein\w*|nicht)\b", text):
+        return None
+    return parse_ident_method(text)
+
+
 def method_named_with_task(raw: str) -> Optional[str]:
     """The method a registration request names outright ("registrieren per Brief", "Registrierung per Video
     bitte"), or ``None``; "aber ohne Video" or "kein Brief" names none."""
     text = (raw or "").casefold()
-    if "?" in text or re.search(r"\b(?:ohne|kein\w*|nicht)\b", text):
-        return None
     if not re.search(r"\b(?:per|mit|(?:ü|ue)ber|via)\s+(?:der\s+|dem\s+|den\s+)?(?:brief|post|video\w*|nect|selfie)\b", text):
         return None
-    return parse_ident_method(text)
+    return chosen_method(text)
 
 
 def parse_ident_method(raw: str) -> Optional[str]:

@@ -308,3 +308,10 @@ def test_the_method_named_with_a_registration_request():
     assert validation.method_named_with_task("Registrierung per Video bitte") == "video"
     assert validation.method_named_with_task("registrierung bitte. aber ohne video, ich halt mein gesicht nicht hin") is None
     assert validation.method_named_with_task("registrieren, geht das per Brief?") is None
+
+
+def test_a_method_chosen_in_passing_but_not_one_turned_down():
+    from bot import validation
+
+    assert validation.chosen_method("ok dann brief") == "letter"
+    assert validation.chosen_method("ok dann mach ich das jetzt, aber ohne Video") is None

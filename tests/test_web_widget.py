@@ -70,9 +70,17 @@ def test_an_faq_question_is_answered_and_a_clarification_button_works_by_keyboar
     greeting = bot_texts(page)[0]
     assert "keine Passwörter, PINs, Inhalte Ihres QR-Codes" in greeting
     expect(page.get_by_label("Ihre Nachricht an den Assistenten")).to_be_focused()
+    # "Der Assistent schreibt …" shows while the answer is on its way: recorded as it happens, since a fast answer
+    # hides it again before a poll could see it
+    page.evaluate("""() => {
+        const typing = document.querySelector('.ofc-typing');
+        window.ofcTypingShown = false;
+        new MutationObserver(() => { if (!typing.hidden) window.ofcTypingShown = true; })
+            .observe(typing, {attributes: true, attributeFilter: ['hidden']});
+    }""")
     say(page, "Ich habe mein Passwort vergessen")
-    expect(page.locator(".ofc-typing")).to_be_visible()
     answer = wait_for_answer(page, 1, "Passwort / PIN vergessen")
+    assert page.evaluate("() => window.ofcTypingShown")
     expect(page.locator(".ofc-typing")).to_be_hidden()
     assert "Selfie-Ident" in answer
     assert re.fullmatch(r"\d{2}:\d{2}", page.locator(".ofc-time").last.inner_text())

@@ -143,6 +143,11 @@ class FaqConfidenceGate(GraphComponent):
                 # "ich brauche ein neues Passwort. 2FA habe ich schon eingerichtet.": the sentence that asks decides
                 _choose_intent(message, requested, intent.get("confidence", 0.0))
                 continue
+            named = requests.task_named_against(intent["name"], text) if intent.get("name") in catalog_tasks else None
+            if named is not None:
+                # "dann registrier mich per brief" read as a new password: the task the words name
+                _choose_intent(message, named, intent.get("confidence", 0.0))
+                continue
             own_state = requests.own_state_task(text)
             if own_state is not None and intent.get("name") not in catalog_tasks:
                 # "hab ich die 2FA eigentlich schon aktiviert?": the check looks it up

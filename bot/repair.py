@@ -87,11 +87,10 @@ class Decision:
 def answers_a_task_question(text: str) -> bool:
     """True for a short reply that only makes sense as the answer to a task's question ("keine", "per Post",
     "ja, bestellen"): typed when no task runs, the member believes one does."""
-    if len(text.split()) > 5:
-        return False
-    if validation.is_skip(text):  # "brauch ich nicht", "keine"
-        return True
-    if followups.asks(text):
+    short = len(text.split()) <= 5
+    if validation.is_skip(text) and (short or not _LEAVE.search(text.casefold())):
+        return True  # "brauch ich nicht", "keine", "ne dann lass ich das weg"
+    if not short or followups.asks(text):
         return False
     return validation.parse_ident_method(text) is not None \
         or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))

@@ -147,6 +147,22 @@ def named_task(text: str) -> Optional[str]:
     return named[0] if len(named) == 1 else None
 
 
+#: A registration named by its verb ("registrier mich", "anmelden"), not by "Zugang" or "Konto".
+_REGISTRATION_VERB = re.compile(r"registrier|anmeld")
+
+
+def task_named_against(intent: str, text: str) -> Optional[str]:
+    """The task a request names in its own words when the classifier read another task ("dann registrier mich per
+    brief" read as a new password): the words decide. A registration counts only when named by its verb; "Brief"
+    alone names no task here ("schick mir den Brief" after the new-password answer is that letter)."""
+    named = named_task(text)
+    if named in (None, intent, "request_letter_resend") or not is_action_request(text):
+        return None
+    if named == "start_registration" and not _REGISTRATION_VERB.search((text or "").casefold()):
+        return None
+    return named
+
+
 #: "Ist der Brief schon raus?": where the access letter is; the resend task tells (and orders only after a yes).
 _LETTER_STATUS = re.compile(
     r"\b(?:brief|zugangsdaten|post)\b[^.?!]*\b(?:schon\s+)?(?:raus|unterwegs|verschickt|abgeschickt|versendet|"

@@ -86,7 +86,8 @@ _PHONE = re.compile(
     r"\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b|\bich\s+ruf\w*\b[^.?!]*\ban\b"
     r"|\btelefonisch\s+(?:nach|erreich|meld|kl(?:ä|ae)r|beraten)|\bfrag\w*\b[^.?!]*\btelefonisch\b"
     r"|\b(?:hotline|service|servicetelefon|kundenservice)\s*-?\s*(?:nr|nummer|telefonnummer)\b|\bservicenummer\b"
-    r"|\b(?:welche|wie\s+(?:war|lautet|ist)\s+(?:die|eure|ihre|denn\s+die)"
+    r"|\b(?:telefon)?(?:nummer|nr)\s+(?:ist|is|war)\s+das\b|\b(?:nummer|nr)\s+(?:vo|von|vun)\s+(?:da|der|eurer|ihrer)\s+hotline\b"
+    r"|\b(?:welche|wie\s+(?:war|lautet|ist|is)\s+(?:die|eure|ihre|denn\s+die)"
     r"|gibt\w*\s+(?:es\s+)?(?:da\s+)?(?:(?:wenigstens|auch|denn|vielleicht)\s+)?(?:eine|ne|'ne))"
     r"\s+(?:telefon)?(?:nummer|nr)\b")
 #: ... but a number of the member's own ("welche Nummer muss ich eingeben?") is no wish to phone.

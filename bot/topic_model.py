@@ -44,7 +44,7 @@ def _features() -> Any:
     )
 
 
-def _classifier(x: Any, labels: Any, c: float, seed: int) -> Any:
+def _classifier(x: Any, labels: Any, c: float, seed: int, balanced: bool = False) -> Any:
     from collections import Counter
 
     from sklearn.calibration import CalibratedClassifierCV
@@ -53,8 +53,8 @@ def _classifier(x: Any, labels: Any, c: float, seed: int) -> Any:
     rare = {label: n for label, n in Counter(labels).items() if n < FOLDS}
     if rare:
         raise ValueError(f"each label needs at least {FOLDS} examples: {rare}")
-    return CalibratedClassifierCV(LinearSVC(C=c, random_state=seed), method="sigmoid", cv=FOLDS,
-                                  ensemble=False).fit(x, labels)
+    svm = LinearSVC(C=c, random_state=seed, class_weight="balanced" if balanced else None)
+    return CalibratedClassifierCV(svm, method="sigmoid", cv=FOLDS, ensemble=False).fit(x, labels)
 
 
 @dataclass
@@ -67,15 +67,16 @@ class TopicModel:
 
     @classmethod
     def train(cls, texts: list[str], labels: list[str], outside: Optional[list[str]] = None,
-              c: float = 1.0, seed: int = 42) -> "TopicModel":
-        """Fit on FAQ ``texts`` labelled ``faq/<topic>``; ``outside``: questions the FAQ does not answer."""
+              c: float = 1.0, seed: int = 42, balanced: bool = False) -> "TopicModel":
+        """Fit on ``texts`` and their ``labels`` (FAQ topics ``faq/<topic>``, or intents); ``outside``: questions
+        the FAQ does not answer; ``balanced``: weigh each label by the inverse of its number of examples."""
         import numpy as np
 
         outside = list(outside or [])
         features = _features().fit(list(texts) + outside)
         x = features.transform(list(texts))
         # an array, not a list: scikit-learn 1.1's calibration counts the examples per class with ``y == class``
-        topics = _classifier(x, np.asarray(labels), c, seed)
+        topics = _classifier(x, np.asarray(labels), c, seed, balanced)
         coverage = None
         if outside:
             both = features.transform(list(texts) + outside)
@@ -98,3 +99,14 @@ class TopicModel:
     def rank(self, text: str) -> list[tuple[str, float]]:
         """Every topic with its probability, most likely first."""
         return self.analyse(text)[0]
+
+
+def blend(ranking: list[tuple[str, float]], other: dict[str, float], weight: float) -> list[tuple[str, float]]:
+    """``ranking``'s probabilities mixed with another classifier's (``weight`` of ``other``, 0 to 1), best first.
+
+    A label ``other`` does not rate counts as 0 there; labels only ``other`` knows are left out.
+    """
+    if not other or not weight:
+        return list(ranking)
+    mixed = ((label, (1 - weight) * p + weight * float(other.get(label, 0.0))) for label, p in ranking)
+    return sorted(mixed, key=lambda kp: -kp[1])

@@ -177,9 +177,11 @@ def test_video_instead_of_the_registration_letter_goes_on_by_video():
 
 
 def test_replies_that_only_answer_a_task_question():
-    for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen", "evet, ja", "yes, order it"):
+    for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen", "evet, ja", "yes, order it",
+                 "ne dann lass ich das weg"):
         assert repair.answers_a_task_question(text), text
-    for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern"):
+    for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern",
+                 "nein danke, ich hab jetzt keine zeit mehr"):
         assert not repair.answers_a_task_question(text), text
 
 

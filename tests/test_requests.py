@@ -216,6 +216,17 @@ def test_the_sentence_that_asks_names_the_task():
     assert requests.task_of_request_sentence("Können Sie mir ein neues Passwort schicken?") is None  # one sentence
 
 
+def test_a_task_named_in_the_words_wins_over_another_task_read_by_the_classifier():
+    assert requests.task_named_against("request_new_password", "dann registrier mich per brief") == "start_registration"
+    assert requests.task_named_against("start_registration", "ich möchte meinen QR-Code prüfen lassen") == \
+        "check_2fa_activation"
+    assert requests.task_named_against("start_registration", "ich will mich registrieren") is None  # the same task
+    # "Konto" or "Zugang" alone, and "Brief" alone, name no task against the classifier
+    assert requests.task_named_against("check_2fa_activation", "schick mir nochmal den code für mein konto") is None
+    assert requests.task_named_against("request_new_password", "ok schick mir den brief") is None
+    assert requests.task_named_against("request_new_password", "wie registriere ich mich?") is None  # no request
+
+
 @pytest.mark.parametrize("text", [
     "Der Brief kam vor nem Monat, geht der Code da drin noch?",
     "ich hab meinen brief vor nem monat bekommen, geht der QR code noch?",

@@ -109,7 +109,7 @@ def test_more_ways_to_be_upset():
 @pytest.mark.parametrize("text", [
     "Das ist mir zu kompliziert. Ich rufe lieber bei Ihnen an.", "ok, dann frag ich telefonisch nach",
     "kk welche nummer", "wie war die nummer nochmal?", "Gibts da wenigstens eine Nummer?", "hotline nr?",
-    "Wie lautet die Nummer der Hotline?",
+    "Wie lautet die Nummer der Hotline?", "wie is die nummer", "Dann gib ma halt de Nummer vo da Hotline.",
 ])
 def test_wanting_to_phone_gets_the_number(text):
     assert tone.wants_phone(text) and tone.wants_person(text)
@@ -118,6 +118,7 @@ def test_wanting_to_phone_gets_the_number(text):
 @pytest.mark.parametrize("text", [
     "welche nummer muss ich eingeben?", "wie war die nummer auf der karte", "muss ich eine telefonnummer angeben?",
     "Kann ich das telefonisch machen?", "Welche Nummer ist gemeint?", "ich will mit einem menschen reden",
+    "Meine Nummer ist das nicht", "welche nummer ist das auf der karte",
 ])
 def test_a_number_of_ones_own_is_no_wish_to_phone(text):
     assert not tone.wants_phone(text)

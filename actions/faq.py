@@ -129,11 +129,9 @@ class ActionFollowUp(Action):
             return started
         recent = recent_bot_responses(tracker)
         after_answer = any(isinstance(r, str) and r.startswith("utter_faq/") for r in recent)
-        # how long the letter takes: the delivery times, whatever answer came before (they say when the
-        # services can be used, too)
-        answer = followups.OTHERWISE_RESPONSES[followups.LETTER_TIME] \
-            if message.get(followups.OTHERWISE) == followups.LETTER_TIME \
-            else followups.resolve(message.get("text") or "", recent)
+        # how long the letter takes (the delivery times say when the services can be used, too), which four
+        # digits: the same reply whatever answer came before
+        answer = followups.standing_answer(message) or followups.resolve(message.get("text") or "", recent)
         if answer is None:
             answer = followups.without_context(message, after_answer=after_answer)
         if answer is not None:

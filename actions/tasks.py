@@ -59,7 +59,8 @@ def answered_faq_instead(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if intent == "follow_up":
         # "wie lange dauert das, bis er da ist?" before the letter is confirmed: read against the task's last
         # messages; else the topic the selector is sure of, or the message's own reply
-        response = followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) \
+        response = followups.standing_answer(message) \
+            or followups.resolve(message.get("text") or "", recent_bot_responses(tracker)) \
             or followups.without_context(message)
         if response is None:
             return False

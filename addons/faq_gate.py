@@ -180,11 +180,13 @@ class FaqConfidenceGate(GraphComponent):
                     # "schick ihn halt nochmal": the task the last answer offered (action_follow_up)
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
+            standing = followups.LETTER_TIME if followups.asks_letter_time(text) \
+                else followups.FOUR_DIGITS if followups.asks_four_digits(text) else None
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, FOLLOW_UP) \
-                    and followups.asks_letter_time(text) and not tone.is_upset(text):
-                # "wie lange braucht die Post so ungefähr?": the delivery times, read in the context of the last
-                # answer or task first (action_follow_up)
-                message.set(followups.OTHERWISE, followups.LETTER_TIME, add_to_output=True)
+                    and standing is not None and not tone.is_upset(text):
+                # "wie lange braucht die Post so ungefähr?": the delivery times; "welche vier Ziffern?": both ways'
+                # digits; whatever answer or task came before (action_follow_up)
+                message.set(followups.OTHERWISE, standing, add_to_output=True)
                 _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                 continue
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \

@@ -140,8 +140,11 @@ NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear",
 OTHERWISE = "follow_up_otherwise"
 #: The reply of each such intent.
 OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope",
-                       "letter_time": "utter_followup_letter_time"}
+                       "letter_time": "utter_followup_letter_time", "four_digits": "utter_followup_four_digits"}
 LETTER_TIME = "letter_time"
+FOUR_DIGITS = "four_digits"
+#: Replies given whatever came before: they carry every fact the question can mean.
+STANDING = frozenset({LETTER_TIME, FOUR_DIGITS})
 
 #: "wie lange braucht die Post so ungefähr?", "brief registrierung wie lang bis der da is": how long a letter
 #: takes. The FAQ only says "Postzustellzeiten"; utter_followup_letter_time says that, without a context too.
@@ -154,6 +157,25 @@ def asks_letter_time(text: str) -> bool:
     letter that is already late: "ich warte schon seit zwei Wochen")."""
     folded = (text or "").casefold()
     return bool(_LETTER_TIME.search(folded)) and not _NOT_LETTER_TIME.search(folded)
+
+
+#: "welche vier Ziffern will die App?": the QR-code way asks for the Versichertennummer's last four digits, the card
+#: way for the eGK card number's; utter_followup_four_digits says both (FAQ).
+_FOUR_DIGITS = re.compile(r"\b(?:4|vier)\s+(?:letzten\s+)?(?:ziffern|zahlen|stellen)\b|\bletzten\s+(?:4|vier)\b")
+_WHICH = re.compile(r"\bwelche\w*\b|\bwo\b|\bwoher\b|\bvorne\b|\bhinten\b|\bmeinen\s+sie\b|\bwas\s+(?:f(?:ü|ue)r|sind)\b|"
+                    r"\bvon\s+(?:der|welche\w*)\b")
+
+
+def asks_four_digits(text: str) -> bool:
+    """True for a question which four digits the 2FA activation wants."""
+    folded = (text or "").casefold()
+    return bool(_FOUR_DIGITS.search(folded)) and bool(_WHICH.search(folded))
+
+
+def standing_answer(parse_data: Mapping[str, Any]) -> Optional[str]:
+    """The reply the NLU fixed for a question whatever came before (``STANDING``), if any."""
+    otherwise = parse_data.get(OTHERWISE)
+    return OTHERWISE_RESPONSES[otherwise] if otherwise in STANDING else None
 
 
 #: After an answer, a follow-up no rule knows gets the topic of its own words only when the selector is
@@ -189,7 +211,8 @@ def same_topic(parse_data: Mapping[str, Any], recent: Sequence[Context]) -> Opti
 
 
 #: Follow-up replies that carry part of a topic's answer (domain.yml), as that topic.
-_REPLY_TOPICS = {"utter_followup_password_by_post": "password_forgotten", "utter_followup_letter_time": "letter_alternative"}
+_REPLY_TOPICS = {"utter_followup_password_by_post": "password_forgotten", "utter_followup_letter_time": "letter_alternative",
+                 "utter_followup_four_digits": "health_card_digits"}
 
 
 def _topic_of(response: str) -> Optional[str]:

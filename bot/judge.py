@@ -83,6 +83,7 @@ FOLLOW_UP_TOPICS = {
     "utter_followup_password_by_post": ("password_forgotten",),
     # the post delivery times (letter_alternative) and "erst nach Zugang der Anmeldedaten" (usable_when)
     "utter_followup_letter_time": ("letter_alternative", "usable_when"),
+    "utter_followup_four_digits": ("qr_code", "health_card_digits"),
     # the two ways side by side, in the FAQ's words: by letter (letter_alternative), usable only once the letter
     # arrived (usable_when), NECT App (nect_what), a few minutes (nect_duration), around the clock (nect_hours)
     "utter_ident_method_compare": ("letter_alternative", "usable_when", "nect_what", "nect_duration", "nect_hours"),

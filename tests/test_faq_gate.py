@@ -91,6 +91,13 @@ def test_words_that_decide_over_the_classifier(text, intent, expected):
     assert said(text, intent, [("twofa_why", 0.9)]).get("intent")["name"] == expected
 
 
+def test_which_four_digits_gets_both_ways_digits_whatever_came_before():
+    out = said("welche vier ziffern will die app dann dazu?", "faq", [("health_card_digits", 0.6), ("qr_code", 0.3)])
+    assert out.get("intent")["name"] == "follow_up"
+    assert out.get("follow_up_otherwise") == "four_digits"
+    assert said("die PIN hat doch sechs Stellen?", "faq", [("twofa_pin", 0.9)]).get("intent")["name"] == "faq"
+
+
 def test_a_greeting_with_a_question_is_the_question():
     out = said("Hallo, wie lange dauert die Video-Identifikation bei Ihnen?", "greet", [("nect_duration", 0.93)],
                intents=[("greet", 0.6), ("faq", 0.4)])

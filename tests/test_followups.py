@@ -260,3 +260,21 @@ def test_how_the_video_ident_goes_after_the_other_video_ident_answers():
     assert followups.resolve("Und was passiert dann genau, Schritt für Schritt?", "utter_faq/nect_duration") == \
         "utter_faq/nect_steps"
     assert followups.resolve("und mit dem Reisepass?", "utter_faq/nect_id_document") == "utter_faq/nect_id_document"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("welche 4 ziffern soll ich da eingeben, vorne oder hinten auf der karte?", True),
+    ("Die letzten vier von welcher Nummer?", True),
+    ("bei der Aktivierung fragt die App nach 4 Ziffern, welche denn?", True),
+    ("ich habe die 4 ziffern eingegeben", False),
+    ("die PIN hat 6 Stellen, oder?", False),
+])
+def test_which_four_digits(text: str, asks: bool):
+    assert followups.asks_four_digits(text) is asks
+
+
+def test_a_standing_answer_holds_whatever_came_before():
+    assert followups.standing_answer({"follow_up_otherwise": "four_digits"}) == "utter_followup_four_digits"
+    assert followups.standing_answer({"follow_up_otherwise": "letter_time"}) == "utter_followup_letter_time"
+    assert followups.standing_answer({"follow_up_otherwise": "not_covered"}) is None  # only when no rule fits
+    assert followups.standing_answer({}) is None

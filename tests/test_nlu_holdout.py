@@ -93,6 +93,15 @@ def test_button_titles_do_not_count_for_the_model():
     assert report.topic_accuracy == 0.0 and report.share("answer_wrong") == 1.0
 
 
+def test_a_standing_reply_counts_for_the_topics_whose_facts_it_holds():
+    """No model needed: "welche vier Ziffern?" gets both ways' digits, the answer of the QR code and the card topics."""
+    parsed = {"intent": {"name": "follow_up", "confidence": 0.9}, "follow_up_otherwise": "four_digits",
+              "response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/ssl", "confidence": 0.9}]}}}
+    assert result("faq/health_card_digits", "welche vier Ziffern?", parsed).seen == "answer_right"
+    assert result("faq/qr_code", "welche vier Ziffern?", parsed).seen == "answer_right"
+    assert result("faq/ssl", "welche vier Ziffern?", parsed).seen != "answer_right"
+
+
 @pytest.mark.parametrize("topic", faq.load_catalog().topics, ids=lambda t: t.id)
 def test_a_clicked_clarification_button_is_answered_with_its_topic(parse, topic: faq.Topic):
     """The gate in the trained pipeline: a clicked title gets its topic (not a measure of the model)."""

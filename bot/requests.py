@@ -174,6 +174,8 @@ _LETTER_STATUS = re.compile(
 _OWN_STATE = re.compile(
     r"\b(?:hab\w*|bin|ist|is)\s+(?:ich|i|meine?|mei|bei\s+mir)\b[^.?!]*\b(?:schon|bereits|eigentlich|scho)\b[^.?!]*"
     r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b"
+    # "Ich will wissen, 2FA ist aktiv bei mir oder nicht?"
+    r"|\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*)\s+(?:ist|is)\s+(?:schon\s+)?(?:aktiv|aktiviert|eingerichtet)\s+bei\s+mir\W*(?:\?|oder\s+(?:nicht|nein))"
     # "Weiß nicht mehr, ob ich das schon gemacht hab" (about the 2FA)
     r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"

@@ -198,7 +198,7 @@ def other_language(text: str) -> bool:
 
 
 _PRESENCE = re.compile(r"\b(?:(?:sind\s+sie|bist\s+du|seid\s+ihr)\s+(?:noch\s+)?(?:da|dran)|(?:ist|sind)\s+(?:da|hier)\s+(?:noch\s+)?(?:wer|jemand|einer)|h(?:ö|oe)rst\s+du\s+mich|"
-                       r"antwortet?\s+(?:da\s+)?(?:wer|jemand|keiner|niemand))\b")
+                       r"antwortet?\s+(?:da\s+|hier\s+)?(?:wer|jemand|keiner|niemand))\b")
 
 
 #: "Und wann ist da jemand erreichbar?" asks when, not whether someone is there now.

@@ -174,6 +174,11 @@ def test_follow_ups_about_the_next_step_the_same_device_and_the_support_line():
     ("Ist das vom Gesetz her so vorgeschrieben?", "utter_faq/twofa_what", "utter_faq/twofa_what"),  # the law: what
     ("ok und ist das denn sicher?", "utter_faq/nect_duration", "utter_faq/nect_privacy"),
     ("Die vorne oder die hinten?", "utter_faq/health_card_digits", "utter_faq/health_card_digits"),
+    ("Das Handy ist noch das alte.", "utter_faq/new_password_2fa", "utter_faq/new_password_2fa"),
+    ("und dann kann ich sofort rein?", "utter_faq/nect_id_document", "utter_faq/usable_when"),
+    ("ok und wenn nicht geht, was dann?", "utter_faq/nect_id_document", "utter_faq/letter_alternative"),
+    ("Und wenn das mit dem Brief dann auch nicht klappt?", "utter_faq/nect_id_document", None),
+    ("und wo genau in der app mach ich das?", "utter_twofa_qr_code_valid", "utter_faq/twofa_activation"),
     ("und ohne handy?", "utter_faq/password_forgotten", "utter_followup_password_by_post"),
     ("muss ich ueberhaupt eine angeben", "utter_faq/email_address", "utter_faq/registration_requirements"),
     ("Telefon nummer muss sein?", "utter_faq/registration_requirements", "utter_faq/registration_requirements"),

@@ -236,6 +236,12 @@ def test_whether_the_code_of_ones_own_letter_still_works_is_looked_up(text: str)
     assert requests.own_state_task(text) == "check_2fa_activation"
 
 
+def test_whether_2fa_is_active_asked_as_a_statement_is_looked_up():
+    assert requests.own_state_task("Ich will wissen, 2FA ist aktiv bei mir oder nicht?") == "check_2fa_activation"
+    assert requests.own_state_task("2FA ist aktiv bei mir?") == "check_2fa_activation"
+    assert requests.own_state_task("2FA ist aktiv bei mir, wie ändere ich die PIN?") is None
+
+
 def test_a_request_that_ends_with_a_question():
     assert requests.ends_with_question("I möcht mi übers Video registrieren. Geht des a am Sonntag?")
     assert not requests.ends_with_question("Geht des a am Sonntag?")  # a question alone is just a question

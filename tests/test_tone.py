@@ -75,6 +75,7 @@ def test_questions_that_mention_someone_are_not_requests_for_a_person():
 
 
 @pytest.mark.parametrize("text, present", [("bist du noch da?", True), ("hallo? ist da jemand?", True),
+                                           ("hallo??? antwortet hier jemand", True),
                                            ("Ist die Online-Filiale noch da, wenn ich umziehe?", False)])
 def test_checking_that_someone_answers(text, present):
     assert tone.checks_presence(text) is present

@@ -240,7 +240,9 @@ _SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:m
 
 def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Decision]:
     folded = text.casefold()
-    if _SELF.search(folded) and not re.search(r"\b(?:bestell|schick|send)\w*\b", folded):
+    if _SELF.search(folded) and not re.search(r"\b(?:bestell|schick|send)\w*\b", folded) \
+            and not (text.rstrip().endswith("?") and followups.asks(text)):
+        # "mach ich selber" is neither yes nor no; "kann man das nicht selber in der App machen?" is a question
         return Decision(INVALID, response="utter_invalid_letter_confirmed")
     answer = validation.parse_yes_no(text)
     if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)):

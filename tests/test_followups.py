@@ -178,6 +178,8 @@ def test_follow_ups_about_the_next_step_the_same_device_and_the_support_line():
     ("und dann kann ich sofort rein?", "utter_faq/nect_id_document", "utter_faq/usable_when"),
     ("ok und wenn nicht geht, was dann?", "utter_faq/nect_id_document", "utter_faq/letter_alternative"),
     ("Und wenn das mit dem Brief dann auch nicht klappt?", "utter_faq/nect_id_document", None),
+    ("Gibts noch ne andere Möglichkeit ohne Ausweis?", "utter_faq/nect_id_document", "utter_faq/letter_alternative"),
+    ("vorne oder hinten drauf", "utter_followup_four_digits", "utter_faq/health_card_digits"),
     ("und wo genau in der app mach ich das?", "utter_twofa_qr_code_valid", "utter_faq/twofa_activation"),
     ("und ohne handy?", "utter_faq/password_forgotten", "utter_followup_password_by_post"),
     ("muss ich ueberhaupt eine angeben", "utter_faq/email_address", "utter_faq/registration_requirements"),

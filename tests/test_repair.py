@@ -176,6 +176,14 @@ def test_video_instead_of_the_registration_letter_goes_on_by_video():
     assert interpret("letter_confirmed", "nee, lieber Video", "deny", 0.9, "resend_form").action == NO
 
 
+def test_a_question_about_doing_it_oneself_at_the_letters_yes_is_a_question():
+    decision = interpret("letter_confirmed", "Moment, kann man das nicht gleich selber in der App machen, ohne Brief?",
+                         "faq", 0.9, "password_letter_form")
+    assert decision.action == FAQ and decision.resume
+    # said, not asked: neither yes nor no, so the yes-or-no question again
+    assert interpret("letter_confirmed", "nee, mach ich selber", "deny", 0.9, "password_letter_form").action == INVALID
+
+
 def test_replies_that_only_answer_a_task_question():
     for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen", "evet, ja", "yes, order it",
                  "ne dann lass ich das weg"):

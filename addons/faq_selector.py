@@ -14,8 +14,6 @@ phrasings it picks the right topic more often than the ResponseSelector did
 
 from __future__ import annotations
 
-import logging
-import pickle
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,10 +24,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons import stored_model
 from bot import faq
 from bot.topic_model import TopicModel
 
-logger = logging.getLogger(__name__)
 RANKING_LENGTH = 10
 
 
@@ -66,20 +64,12 @@ class FaqTopicSelector(GraphComponent):
                    if m.get(INTENT) in self.config["outside_intents"] and m.get(TEXT)]
         self.model = TopicModel.train([t for _, t in examples], [k for k, _ in examples], outside,
                                       c=self.config["C"], seed=self.config["random_seed"])
-        with self._storage.write_to(self._resource) as directory:
-            (directory / "topic_model.pkl").write_bytes(pickle.dumps(self.model))
-        return self._resource
+        return stored_model.save(self._storage, self._resource, "topic_model.pkl", self.model)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "FaqTopicSelector":
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                # our own model file, written by train() above
-                model = pickle.loads((directory / "topic_model.pkl").read_bytes())  # noqa: S301
-        except (ValueError, FileNotFoundError):
-            logger.warning("FaqTopicSelector: no trained topic model; FAQ questions get no topic")
+        model = stored_model.load(model_storage, resource, "topic_model.pkl", cls.__name__)
         return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -16,8 +16,6 @@ FallbackClassifier, the FAQ gate and the policies read it unchanged.
 
 from __future__ import annotations
 
-import logging
-import pickle
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,9 +26,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons import stored_model
 from bot.topic_model import TopicModel, blend
 
-logger = logging.getLogger(__name__)
 RANKING_LENGTH = 10
 
 
@@ -61,20 +59,12 @@ class IntentClassifier(GraphComponent):
         self.model = TopicModel.train([t for _, t in examples], [i for i, _ in examples],
                                       c=self.config["C"], seed=self.config["random_seed"],
                                       balanced=self.config["balanced"])
-        with self._storage.write_to(self._resource) as directory:
-            (directory / "intent_model.pkl").write_bytes(pickle.dumps(self.model))
-        return self._resource
+        return stored_model.save(self._storage, self._resource, "intent_model.pkl", self.model)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "IntentClassifier":
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                # our own model file, written by train() above
-                model = pickle.loads((directory / "intent_model.pkl").read_bytes())  # noqa: S301
-        except (ValueError, FileNotFoundError):
-            logger.warning("IntentClassifier: no trained intent model; every message gets no intent")
+        model = stored_model.load(model_storage, resource, "intent_model.pkl", cls.__name__)
         return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -73,8 +73,10 @@ ACCEPTED = {
     "complaint": {COMPLAINT, HUMAN},
     "upset": {UPSET, HUMAN, COMPLAINT},
     "language": {LANGUAGE, SOCIAL},  # "ok thanks, bye" may get the goodbye
-    "not_covered": {NOT_COVERED, NOT_SURE, OUT_OF_SCOPE, HUMAN},
-    "out_of_scope": {OUT_OF_SCOPE, NOT_COVERED, NOT_SURE, HUMAN},
+    # "Meinten Sie ...?" names the hotline for a question none of its topics fits: like "Das kann ich nicht sicher
+    # beantworten" with the hotline, it is no dead end for a question the FAQ does not answer
+    "not_covered": {NOT_COVERED, NOT_SURE, OUT_OF_SCOPE, HUMAN, CLARIFY},
+    "out_of_scope": {OUT_OF_SCOPE, NOT_COVERED, NOT_SURE, HUMAN, CLARIFY},
     "data": {DATA, TASK},
 }
 #: Follow-up replies that carry part of a topic's FAQ answer (domain.yml): they answer that topic.

@@ -103,3 +103,16 @@ def test_a_follow_up_reply_answers_the_topic_whose_faq_text_it_carries():
     compare = [{"text": domain["responses"]["utter_ident_method_compare"][0]["text"]}]
     assert not judge.judge(["faq:nect_duration"], compare).dead_end
     assert judge.judge(["faq:nect_privacy"], compare).dead_end
+
+
+def test_a_clarification_names_the_hotline_so_it_serves_a_question_the_faq_does_not_answer():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    [variant] = domain["responses"]["utter_clarify"]
+    assert "{hotline}" in variant["text"]
+    clarification = [{"text": variant["text"].replace("{hotline}", "08731 76 21384"),
+                      "buttons": [{"title": "Was ist SSL?", "payload": "Was ist SSL?"}]}]
+    assert not judge.judge(["not_covered"], clarification).dead_end
+    assert not judge.judge(["out_of_scope"], clarification).dead_end
+    assert judge.judge(["confirm"], clarification).dead_end  # a yes to a letter is no question

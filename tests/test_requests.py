@@ -31,6 +31,7 @@ from bot import faq, requests
     "Okay, dann melde ich mich jetzt an",
     "kann ich den nicht hier bei Ihnen nochmal anfordern?",
     "Ja dann schicken Sie ihn halt nochmal.",
+    "Ich habe das Schreiben verlegt. Wäre es möglich, mir die Zugangsdaten noch einmal zu schicken?",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -56,6 +57,8 @@ def test_requests_to_act(text):
     # getting back later is no registration
     "ok danke, dann melde ich mich wieder",
     "dann melde ich mich später nochmal",
+    # asking whether it can be done is a question; the polite "wäre es möglich, mir ..." asks to do it
+    "Ist es möglich, mich ohne Video zu registrieren?",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)

@@ -296,3 +296,28 @@ def test_a_standing_answer_holds_whatever_came_before():
     assert followups.standing_answer({"follow_up_otherwise": "letter_time"}) == "utter_followup_letter_time"
     assert followups.standing_answer({"follow_up_otherwise": "not_covered"}) is None  # only when no rule fits
     assert followups.standing_answer({}) is None
+
+
+@pytest.mark.parametrize("after", ["utter_faq/password_change", "utter_faq/pin_reset"])
+@pytest.mark.parametrize("text", ["Ich finde die Einstellungen nicht.", "hä wo is da einstellungen",
+                                  "find ich nich in der app", "den Punkt seh ich nicht"])
+def test_not_finding_the_menu_right_after_its_way_gets_the_way_again(after: str, text: str):
+    assert followups.resolve(text, [after]) == after
+    assert followups.context_first(after, "faq", text)
+
+
+def test_not_finding_something_else_is_no_repeat():
+    # the lost letter is no lost menu (the rule on the letter answers it)
+    assert followups.resolve("ich finde den Brief nicht mehr", ["utter_faq/password_change"]) != \
+        "utter_faq/password_change"
+    assert not followups.context_first("utter_faq/twofa_what", "faq", "Ich finde die Einstellungen nicht.")
+
+
+@pytest.mark.parametrize("text", ["und was genau muss ich da sagen", "muass i do wos song?", "welche Wörter denn?"])
+def test_what_to_say_in_the_video_after_a_video_ident_answer_gets_the_steps(text: str):
+    assert followups.resolve(text, ["utter_faq/nect_id_document"]) == "utter_faq/nect_steps"
+    assert followups.resolve(text, [("utter_faq/nect_steps", "utter_faq/nect_id_document")]) == "utter_faq/nect_steps"
+
+
+def test_the_language_of_the_video_is_no_question_about_its_steps():
+    assert followups.resolve("muss ich da deutsch sprechen?", ["utter_faq/nect_steps"]) != "utter_faq/nect_steps"

@@ -238,18 +238,26 @@ _SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:m
                    r"|\b(?:selbst|selber)\b")
 
 
+#: Words that order the letter ("ja, schicken Sie ihn").
+_ORDERS = re.compile(r"\b(?:bestell|schick|send|zuschick|zusend|losschick|abschick)\w*\b")
+
+
 def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Decision]:
     folded = text.casefold()
-    if _SELF.search(folded) and not re.search(r"\b(?:bestell|schick|send)\w*\b", folded) \
+    if _SELF.search(folded) and not _ORDERS.search(folded) \
             and not (text.rstrip().endswith("?") and followups.asks(text)):
         # "mach ich selber" is neither yes nor no; "kann man das nicht selber in der App machen?" is a question
         return Decision(INVALID, response="utter_invalid_letter_confirmed")
     answer = validation.parse_yes_no(text)
+    # "ok und kann ich bis dahin schon was machen?" starts like a yes but asks something else: answered, then the
+    # letter is asked for again; a question that orders it ("ja, schicken Sie ihn mir?") stays a yes
+    asks_instead = "?" in text and followups.asks(text) and not _ORDERS.search(folded)
     if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)):
         answer = "no"
-    elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded):
+    elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded) \
+            and not asks_instead:
         answer = "yes"
-    if answer == "yes" or (answer is None and intent == "affirm" and confidence >= MIN_CONFIDENCE):
+    if answer == "yes" or (answer is None and intent == "affirm" and confidence >= MIN_CONFIDENCE and not asks_instead):
         return Decision(YES)
     if answer == "no" or (answer is None and intent in {"deny", *LEAVE_INTENTS} and confidence >= MIN_CONFIDENCE):
         return Decision(NO)

@@ -128,6 +128,22 @@ def test_the_letter_confirmation():
     assert interpret("letter_confirmed", "ja, schicken Sie ihn", "faq", 0.4, "resend_form").action == YES
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("ok und kann ich bis dahin schon was machen in der Online-Filiale?", "faq"),
+    ("ja, aber wie lange dauert das denn?", "affirm"),
+    ("Okay. Muss ich danach die 2FA neu einrichten?", "affirm"),
+])
+def test_a_question_that_starts_like_a_yes_orders_no_letter(text: str, intent: str):
+    decision = interpret("letter_confirmed", text, intent, 0.9, "resend_form")
+    assert decision.action != YES
+    assert decision.action == FAQ if intent == "faq" else decision.action in (SAY, INVALID, FAQ)
+
+
+def test_a_yes_that_asks_to_send_stays_a_yes():
+    assert interpret("letter_confirmed", "ja, können Sie ihn mir schicken?", "affirm", 0.9, "resend_form").action == YES
+    assert interpret("letter_confirmed", "ok bitte bestellen", "affirm", 0.9, "resend_form").action == YES
+
+
 def test_unclear_messages_are_not_read_as_a_wrong_field():
     decision = interpret("postcode", "hmm", "nlu_fallback", 0.2, "resend_form")
     assert (decision.action, decision.response) == (SAY, "utter_task_unclear")

@@ -25,7 +25,7 @@ _UPSET = re.compile(
     r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert|"
     # "typisch Krankenkasse", "euer System ist kaputt", "wofür seid ihr eigentlich da"
     r"typisch|(?:system|app|seite)\w*\s+(?:ist\s+|is\s+)?(?:doch\s+|total\s+|v(?:ö|oe)llig\s+)?kaputt|"
-    r"wof(?:ü|ue)r\s+seid\s+ihr|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
+    r"wof(?:ü|ue)r\s+seid\s+ihr|schlechteste\w*|ich\s+wechsel\w*\s+(?:bald|jetzt|sofort|die\s+(?:kranken)?kasse)|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
@@ -44,7 +44,9 @@ _PERSON = re.compile(
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
-    r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b")
+    r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b"
+    # "wen soll ich da kontaktieren?"
+    r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
                                   r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
@@ -86,6 +88,8 @@ _PHONE = re.compile(
     r"\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b|\bich\s+ruf\w*\b[^.?!]*\ban\b"
     r"|\btelefonisch\s+(?:nach|erreich|meld|kl(?:ä|ae)r|beraten)|\bfrag\w*\b[^.?!]*\btelefonisch\b"
     r"|\b(?:hotline|service|servicetelefon|kundenservice)\s*-?\s*(?:nr|nummer|telefonnummer)\b|\bservicenummer\b"
+    r"|\b(?:gib|gebt|geben\s+sie)\s+(?:mir|uns)\s+(?:doch\s+|einfach\s+|mal\s+|bitte\s+|endlich\s+)*"
+    r"(?:die|eure|ihre|eine|ne|'ne)\s+(?:telefon)?(?:nummer|nr)\b"
     r"|\b(?:telefon)?(?:nummer|nr)\s+(?:ist|is|war)\s+das\b|\b(?:nummer|nr)\s+(?:vo|von|vun)\s+(?:da|der|eurer|ihrer)\s+hotline\b"
     r"|\b(?:welche|wie\s+(?:war|lautet|ist|is)\s+(?:die|eure|ihre|denn\s+die)"
     r"|gibt\w*\s+(?:es\s+)?(?:da\s+)?(?:(?:wenigstens|auch|denn|vielleicht)\s+)?(?:eine|ne|'ne))"

@@ -111,6 +111,7 @@ def test_more_ways_to_be_upset():
     "Das ist mir zu kompliziert. Ich rufe lieber bei Ihnen an.", "ok, dann frag ich telefonisch nach",
     "kk welche nummer", "wie war die nummer nochmal?", "Gibts da wenigstens eine Nummer?", "hotline nr?",
     "Wie lautet die Nummer der Hotline?", "wie is die nummer", "Dann gib ma halt de Nummer vo da Hotline.",
+    "Geben Sie mir bitte eine Telefonnummer.",
 ])
 def test_wanting_to_phone_gets_the_number(text):
     assert tone.wants_phone(text) and tone.wants_person(text)
@@ -122,6 +123,11 @@ def test_wanting_to_phone_gets_the_number(text):
     "Meine Nummer ist das nicht", "welche nummer ist das auf der karte",
 ])
 def test_a_number_of_ones_own_is_no_wish_to_phone(text):
+    assert not tone.wants_phone(text)
+
+
+@pytest.mark.parametrize("text", ["gib mir deine Handynummer", "Gebt mir die Nummer von der Karte, wo steht die?"])
+def test_giving_a_number_of_ones_own_is_no_wish_to_phone(text):
     assert not tone.wants_phone(text)
 
 
@@ -162,6 +168,8 @@ def test_other_languages_by_marker_words_and_scripts(text: str, other: bool):
     ("aha. typisch krankenkasse", True), ("hä? das ist meine nummer. euer system ist kaputt", True),
     ("also wofür seid ihr eigentlich da", True),
     ("kannst du überhaupt was?", True), ("Ist mein Handy kaputt, wenn der QR-Code nicht geht?", False),
+    ("Die schlechteste Krankenkasse überhaupt!", True), ("Reicht's jetzt? Ich wechsel die Kasse!", True),
+    ("Ich habe die Kasse gewechselt, muss ich mich neu registrieren?", False),
 ])
 def test_more_ways_of_being_upset(text: str, upset: bool):
     assert tone.is_upset(text) is upset
@@ -184,3 +192,8 @@ def test_thanks_and_leaving_in_other_languages():
     assert tone.is_thanks("ladno, spasibo") and tone.is_thanks("dziekuje")
     assert tone.leaves_in_english("Actually never mind, I'll just do the video thing instead")
     assert not tone.leaves_in_english("I forgot my password")
+
+
+def test_whom_to_contact_is_a_wish_for_a_person():
+    assert tone.wants_person("wen soll ich da kontaktieren?")
+    assert not tone.wants_person("Kontaktiert mich die BMW BKK nach der Registrierung?")

@@ -47,13 +47,15 @@ _WEAK_FRAME = re.compile(
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
     r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
+_TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
 #: Something the assistant can do.
 _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
-    r"gucken,?\s+ob|\b(?:einen|nen|'nen)\s+zugang\b|\bmeld\w*\s+ich\s+mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen)))")
+    r"gucken,?\s+ob|\b(?:einen|nen|'nen|ein|'n)\s+(?:online-?)?(?:zugang|konto|account)\b|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|"
+    r"\beinricht\w*|\baktivier\w*|\bmeld\w*\s+ich\s+mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen)))")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\bmeld\w*\s+(?:ich\s+)?mich\s+(?:\w+\s+)?(?:wieder|sp(?:ä|ae)ter|morgen|nochmal|noch\s+mal)\b|"
                   r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
@@ -75,7 +77,9 @@ def is_action_request(text: str) -> bool:
     if not _DO.search(folded) or _NOT.search(folded) or tone.is_complaint(folded):
         return False
     if _STRONG_FRAME.search(folded):
-        return True
+        # "Kannst du mir sagen, wie ich die 2FA einrichte?" asks how (the answer); "... sagen, ob mein Code gilt" asks
+        # to look it up
+        return not _TELL_HOW.search(folded)
     sentences = _sentences(folded)
     if len(sentences) > 1 and sentences[-1].endswith("?") and _QUESTION_WORD.search(sentences[-1]):
         return False  # "Ich möchte mich anmelden. Welche Angaben brauchen Sie?" asks first
@@ -122,7 +126,7 @@ _NAMED_TASKS = (
     ("request_new_password", re.compile(r"passwort|kennwort")),
     ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
     ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
-    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto")),
+    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b")),
 )
 
 

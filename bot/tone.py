@@ -36,10 +36,14 @@ UPSET_QUESTION = "upset_question"
 #: Asking for a person ("will das mit nem Mitarbeiter klären", "gebt mir jemanden ans Telefon").
 _PERSON = re.compile(
     r"\b(?:mit|an)\s+(?:einem|einer|einen|nem|ner|'nem|'ner)?\s*(?:echten?\s+|richtigen?\s+)?"
-    r"(?:menschen?|menschn|mitarbeiter\w*|mitarbeita\w*|person|berater\w*|sachbearbeiter\w*)\b"
+    r"(?:menschen?|menschn|mitarbeiter\w*|mitarbeita\w*|person|berater\w*|sachbearbeiter\w*|kolleg\w*)\b"
     r"|\bmit\s+am\s+(?:echtn?\s+|richtign?\s+)?(?:menschn?|mitarbeit\w*)\b"
     r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
-    r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*)"
+    r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*|"
+    r"pers(?:ö|oe)nlich)"
+    # "Holen Sie bitte einen Kollegen", "gibt's bei euch auch echte Leute?"
+    r"|\bhol(?:en)?\s+(?:sie\s+)?(?:mir\s+)?(?:bitte\s+|mal\s+)*(?:einen?|jemand\w*)\b"
+    r"|\b(?:echte|richtige)\s+(?:leute|menschen)\b"
     r"|\bmit\s+jemand\w*\b[^.?!]*\btelefonier\w*|\bmensch\w*\b[^.?!]*\babhebt\b|\babhebt\b[^.?!]*\bmensch"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
@@ -49,6 +53,7 @@ _PERSON = re.compile(
     r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
+                                  r"|\bis\s+(?:des|das|dat)\s+(?:a|e|ein|eine)\b"
                                   r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
 #: Thanks, in German and the languages members write in.
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|dankschee|dankesch(?:ee|ea)|danksch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
@@ -218,4 +223,4 @@ def checks_presence(text: str) -> bool:
 def asks_who_answers(text: str) -> bool:
     """True for "schreibe ich hier mit einem Menschen?": who answers, not a request for a person."""
     folded = (text or "").casefold()
-    return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschine|ki\b", folded))
+    return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschin|ki\b|programm|roboter|computer|automat", folded))

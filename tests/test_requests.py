@@ -32,6 +32,8 @@ from bot import faq, requests
     "kann ich den nicht hier bei Ihnen nochmal anfordern?",
     "Ja dann schicken Sie ihn halt nochmal.",
     "Ich habe das Schreiben verlegt. Wäre es möglich, mir die Zugangsdaten noch einmal zu schicken?",
+    "Melden Sie mich bitte an, ich hab alles da.", "ich möcht ein konto bei euch",
+    "Ich möchte die Zwei-Faktor-Authentifizierung jetzt einrichten.",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -59,6 +61,8 @@ def test_requests_to_act(text):
     "dann melde ich mich später nochmal",
     # asking whether it can be done is a question; the polite "wäre es möglich, mir ..." asks to do it
     "Ist es möglich, mich ohne Video zu registrieren?",
+    # asking to be told how is a question
+    "Kannst du mir sagen, wie ich die 2FA einrichte?", "Können Sie mir erklären, wie ich die PIN zurücksetze?",
 ])
 def test_questions_and_refusals_are_not_requests(text):
     assert not requests.is_action_request(text)

@@ -197,3 +197,21 @@ def test_thanks_and_leaving_in_other_languages():
 def test_whom_to_contact_is_a_wish_for_a_person():
     assert tone.wants_person("wen soll ich da kontaktieren?")
     assert not tone.wants_person("Kontaktiert mich die BMW BKK nach der Registrierung?")
+
+
+@pytest.mark.parametrize("text", ["schreib ich grad mit nem programm?", "Is des a Maschin, de mir do antwort?",
+                                  "Sind Sie ein Roboter?"])
+def test_asking_who_answers_in_more_words(text: str):
+    assert tone.asks_who_answers(text)
+
+
+@pytest.mark.parametrize("text", ["Gibt es jemanden, der mir persönlich helfen kann?", "Holen Sie bitte einen Kollegen.",
+                                  "Gibt's bei euch auch echte Leute?"])
+def test_asking_for_a_person_in_more_words(text: str):
+    assert tone.wants_person(text)
+
+
+@pytest.mark.parametrize("text", ["Wie hole ich mir einen neuen QR-Code?", "Holen Sie sich die App aus dem Store?",
+                                  "Kann ich den Brief auch abholen?"])
+def test_fetching_something_is_no_wish_for_a_person(text: str):
+    assert not tone.wants_person(text)

@@ -181,7 +181,8 @@ class FaqConfidenceGate(GraphComponent):
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
             standing = followups.LETTER_TIME if followups.asks_letter_time(text) \
-                else followups.FOUR_DIGITS if followups.asks_four_digits(text) else None
+                else followups.FOUR_DIGITS if followups.asks_four_digits(text) \
+                else followups.ACTIVATION_WAYS if followups.asks_activation_way(text) else None
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, FOLLOW_UP) \
                     and standing is not None and not tone.is_upset(text):
                 # "wie lange braucht die Post so ungefähr?": the delivery times; "welche vier Ziffern?": both ways'

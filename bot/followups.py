@@ -140,11 +140,13 @@ NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear",
 OTHERWISE = "follow_up_otherwise"
 #: The reply of each such intent.
 OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope",
-                       "letter_time": "utter_followup_letter_time", "four_digits": "utter_followup_four_digits"}
+                       "letter_time": "utter_followup_letter_time", "four_digits": "utter_followup_four_digits",
+                       "activation_ways": "utter_followup_activation_ways"}
 LETTER_TIME = "letter_time"
 FOUR_DIGITS = "four_digits"
+ACTIVATION_WAYS = "activation_ways"
 #: Replies given whatever came before: they carry every fact the question can mean.
-STANDING = frozenset({LETTER_TIME, FOUR_DIGITS})
+STANDING = frozenset({LETTER_TIME, FOUR_DIGITS, ACTIVATION_WAYS})
 
 #: "wie lange braucht die Post so ungefähr?", "brief registrierung wie lang bis der da is": how long a letter
 #: takes. The FAQ only says "Postzustellzeiten"; utter_followup_letter_time says that, without a context too.
@@ -170,6 +172,20 @@ def asks_four_digits(text: str) -> bool:
     """True for a question which four digits the 2FA activation wants."""
     folded = (text or "").casefold()
     return bool(_FOUR_DIGITS.search(folded)) and bool(_WHICH.search(folded))
+
+
+#: "QR-Code oder Gesundheitskarte, was ist besser?": which way to register the device for 2FA.
+_QR = re.compile(r"\bqr\b|\bqr-?code\b|\bcode\b")
+_CARD = re.compile(r"\b(?:gesundheits)?karte\b|\begk\b|\bkrankenkassenkarte\b|\bversichertenkarte\b")
+_CHOOSE_WAY = re.compile(r"\bbesser\b|\blieber\b|\bempfehl\w*|\bwelche\w*\b|\bwas\s+(?:soll|nehm|nimm)\w*|\bunterschied\w*|"
+                         r"\bwomit\b|\bwie\s+entscheid\w*|\bnehmen\b")
+
+
+def asks_activation_way(text: str) -> bool:
+    """True for a question which way to register the device for 2FA: QR code or health card."""
+    folded = (text or "").casefold().replace("-", " ")
+    return bool(_QR.search(folded)) and bool(_CARD.search(folded)) and bool(re.search(r"\boder\b", folded)) \
+        and bool(_CHOOSE_WAY.search(folded))
 
 
 def standing_answer(parse_data: Mapping[str, Any]) -> Optional[str]:

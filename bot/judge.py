@@ -86,6 +86,9 @@ FOLLOW_UP_TOPICS = {
     # the post delivery times (letter_alternative) and "erst nach Zugang der Anmeldedaten" (usable_when)
     "utter_followup_letter_time": ("letter_alternative", "usable_when"),
     "utter_followup_four_digits": ("qr_code", "health_card_digits"),
+    # both ways to register the device: the QR code (qr_code, its 60 days: qr_code_expired), the card for video
+    # ident registrations (health_card_digits), the menu item and the PIN (twofa_activation)
+    "utter_followup_activation_ways": ("twofa_activation", "qr_code", "qr_code_expired", "health_card_digits"),
     # the two ways side by side, in the FAQ's words: by letter (letter_alternative), usable only once the letter
     # arrived (usable_when), NECT App (nect_what), a few minutes (nect_duration), around the clock (nect_hours)
     "utter_ident_method_compare": ("letter_alternative", "usable_when", "nect_what", "nect_duration", "nect_hours"),

@@ -84,14 +84,26 @@ class Decision:
     resume: bool = False
 
 
+#: ... and in more words, where "mit der Post" may also be part of a question ("dauert das lang mit der post").
+_CHOOSES_IN_MORE_WORDS = re.compile(r"\b(?:lieber|bitte|nehm\w*|w(?:ä|ae)hl\w*)\b")
+#: A method chosen in more words than a plain answer has at most this many.
+MAX_CHOICE_WORDS = 12
+
+
 def answers_a_task_question(text: str) -> bool:
     """True for a short reply that only makes sense as the answer to a task's question ("keine", "per Post",
     "ja, bestellen"): typed when no task runs, the member believes one does."""
     short = len(text.split()) <= 5
     if validation.is_skip(text) and (short or not _LEAVE.search(text.casefold())):
         return True  # "brauch ich nicht", "keine", "ne dann lass ich das weg"
-    if not short or followups.asks(text):
+    if followups.asks(text):
         return False
+    if not short:
+        # "Video ist nichts für sie, lieber ganz normal mit der Post": a method chosen in a few more words
+        from bot import requests
+
+        return len(text.split()) <= MAX_CHOICE_WORDS and validation.chosen_method(text) is not None \
+            and bool(_CHOOSES_IN_MORE_WORDS.search(text.casefold())) and not requests.is_action_request(text)
     return validation.parse_ident_method(text) is not None \
         or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))
 
@@ -226,9 +238,18 @@ def read_phone(text: str) -> Optional[Decision]:
     return None
 
 
+#: Words that choose a method in a message that also asks something ("mit dem Video, das geht ja schneller oder?").
+_CHOOSES = re.compile(r"\b(?:lieber|doch|dann|nehm\w*|mach\w*|bitte|w(?:ä|ae)hl\w*|will|m(?:ö|oe)cht\w*|per|via|"
+                      r"mit\s+(?:dem|der|dme)|(?:ü|ue)ber\s+(?:den|die|das))\b")
+
+
 def read_method(text: str) -> Optional[Decision]:
     if validation.is_method_question(text):
         return Decision(SAY, response="utter_ident_method_compare", resume=True)
+    if "?" in text and len(text.split()) >= 3 and followups.asks(text) and not _CHOOSES.search(text.casefold()):
+        # "Was ist das NECT, muss ich da was installieren?" asks about a method before choosing: answered, then
+        # the method is asked for again
+        return Decision(FAQ, resume=True)
     method = validation.parse_ident_method(text)
     return Decision(FILL, {"ident_method": method}) if method else None
 

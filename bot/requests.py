@@ -240,7 +240,7 @@ def asks_to_do_it(text: str) -> bool:
 _GO_AHEAD = re.compile(
     r"\bdann\s+(?:halt\s+|eben\s+|doch\s+|lieber\s+|mal\s+|wohl\s+)*(?:(?:per|mit|(?:ü|ue)ber|via)\s+(?:dem\s+|den\s+|der\s+)?)?"
     r"(?:brief|post|video|videoident|video-ident|selfie)\b"
-    r"|\b(?:mach|mache|machen)\s+(?:ich|wir)\s+das\b|\bmach\s+das\s+(?:mal\s+|doch\s+|bitte\s+|jetzt\s+)*mit\s+mir\b"
+    r"|\b(?:mach|mache|machen)\s+(?:ich|wir|ma|mer)\s+(?:des|das)\b|\bmach\s+das\s+(?:mal\s+|doch\s+|bitte\s+|jetzt\s+)*mit\s+mir\b"
     r"|\b(?:leg|lege|legen)\s+(?:ich|wir)\s+(?:gleich\s+|jetzt\s+|mal\s+)?los\b|\blos\s*geht'?s\b|\bfangen\s+wir\s+an\b"
     r"|\blass\s+uns\s+(?:das\s+)?(?:machen|starten|anfangen)\b"
     r"|\b(?:will|m(?:ö|oe)chte)\s+(?:ich\s+)?(?:das\s+)?(?:jetzt\s+|gleich\s+|sofort\s+)?machen\b")

@@ -44,7 +44,7 @@ _PERSON = re.compile(
     # "Holen Sie bitte einen Kollegen", "gibt's bei euch auch echte Leute?"
     r"|\bhol(?:en)?\s+(?:sie\s+)?(?:mir\s+)?(?:bitte\s+|mal\s+)*(?:einen?|jemand\w*)\b"
     r"|\b(?:echte|richtige)\s+(?:leute|menschen)\b"
-    r"|\bmit\s+jemand\w*\b[^.?!]*\btelefonier\w*|\bmensch\w*\b[^.?!]*\babhebt\b|\babhebt\b[^.?!]*\bmensch"
+    r"|\bmit\s+jemand\w*\b[^.?!]*\btelefonier\w*|\b(?:will|m(?:ö|oe)chte|soll)\b[^.?!]*\bjemand\w*\b[^.?!]*\bk(?:ü|ue)mmer\w*|\bmensch\w*\b[^.?!]*\babhebt\b|\babhebt\b[^.?!]*\bmensch"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
@@ -101,7 +101,8 @@ _PHONE = re.compile(
     r"\s+(?:telefon)?(?:nummer|nr)\b")
 #: ... but a number of the member's own ("welche Nummer muss ich eingeben?") is no wish to phone.
 _OWN_NUMBER = re.compile(r"\d|versicherten|karte|kunden(?:nummer|nr)|handy|mobil|\bmein\w*\b|eingeb|angeb|eintrag|"
-                         r"registr|\bplz\b|postleitzahl|freigabe|\bpin\b|vorne|hinten|ziffer|\bsteht\b|qr|gemeint")
+                         r"registr|\bplz\b|postleitzahl|freigabe|\bpin\b|vorne|hinten|r(?:ü|ue)ckseite|vorderseite|mehrere|ziffer|"
+                         r"\bsteht\b|\bstehen\b|qr|gemeint")
 #: A question about the hotline's number has at most this many words.
 PHONE_MAX_WORDS = 12
 
@@ -223,4 +224,4 @@ def checks_presence(text: str) -> bool:
 def asks_who_answers(text: str) -> bool:
     """True for "schreibe ich hier mit einem Menschen?": who answers, not a request for a person."""
     folded = (text or "").casefold()
-    return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschin|ki\b|programm|roboter|computer|automat", folded))
+    return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschin|ki\b|programm\b|roboter", folded))

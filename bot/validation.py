@@ -200,6 +200,8 @@ _SKIP_START = frozenset({"nein", "nö", "ne", "nee", "noe", "keine", "kein", "ke
 _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möchte ich nicht|moechte ich nicht|"
                           r"überspringen|ueberspringen|skip|brauch ich nicht|hab ich nicht|habe ich nicht|"
                           r"lass\w*\b.*\bweg|weglassen|auch nicht|geb\w* ich nicht|nicht nötig|nicht noetig|"
+                          # for someone else: "eine E-Mail hat sie nicht"
+                          r"ha(?:t|ben)\s+(?:sie|er|wir)\s+(?:nicht|keine?n?)|"
                           r"lieber nicht|brauch\w* (?:du|ihr|sie) nicht|lass\w* (?:ich |wir |das |die |es )?(?:frei|leer)|frei ?lassen|"
                           r"leer ?lassen|bleibt (?:frei|leer)|"
                           # Bavarian: "an E-Mail hob i ned", "koane"

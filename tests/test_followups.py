@@ -321,3 +321,25 @@ def test_what_to_say_in_the_video_after_a_video_ident_answer_gets_the_steps(text
 
 def test_the_language_of_the_video_is_no_question_about_its_steps():
     assert followups.resolve("muss ich da deutsch sprechen?", ["utter_faq/nect_steps"]) != "utter_faq/nect_steps"
+
+
+@pytest.mark.parametrize("text, after, answer", [
+    ("die 6stellige fürs freigeben", "utter_faq/pin_reset", "utter_faq/pin_reset"),
+    ("wo mach ich das in der App?", "utter_twofa_qr_code_valid", "utter_faq/twofa_activation"),
+    ("und dann?", "utter_faq/health_card_digits", "utter_faq/twofa_activation"),
+    ("warum?", "utter_faq/qr_code_expired", "utter_faq/qr_code_expired"),
+    ("und jetzt", "utter_faq/qr_code_expired", "utter_faq/health_card_digits"),
+    ("ich weiß gar nicht, ob ich das gemeldet hab", "utter_faq/postcode_moved", "utter_faq/postcode_moved"),
+    ("per Brief hab ich's auch schon versucht, da kam keiner", "utter_faq/registration_problem",
+     "utter_faq/letter_not_arrived"),
+])
+def test_more_follow_ups_after_the_2fa_and_registration_answers(text: str, after: str, answer: str):
+    assert followups.resolve(text, [after]) == answer
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("QR-Code oder Gesundheitskarte, was ist besser?", True), ("Soll ich den QR-Code oder die Karte nehmen?", True),
+    ("Wo finde ich den QR-Code auf der Karte?", False), ("Was ist besser, Video oder Brief?", False),
+])
+def test_which_way_to_activate(text: str, asks: bool):
+    assert followups.asks_activation_way(text) is asks

@@ -202,10 +202,11 @@ def test_a_question_about_doing_it_oneself_at_the_letters_yes_is_a_question():
 
 def test_replies_that_only_answer_a_task_question():
     for text in ("per Post", "jo passt", "ja, bestellen", "hab keine", "überspringen", "evet, ja", "yes, order it",
-                 "ne dann lass ich das weg"):
+                 "ne dann lass ich das weg", "eine E-Mail hat sie nicht",
+                 "Danke, dann lieber ganz klassisch mit der Post für sie"):
         assert repair.answers_a_task_question(text), text
     for text in ("wie lange dauert das?", "A123456780", "Ich hätte gern eine Auskunft zu meinem Brief von gestern",
-                 "nein danke, ich hab jetzt keine zeit mehr"):
+                 "nein danke, ich hab jetzt keine zeit mehr", "Ich möchte mich dann lieber per Brief registrieren lassen"):
         assert not repair.answers_a_task_question(text), text
 
 
@@ -301,3 +302,15 @@ def test_the_methods_compared_without_naming_them():
         assert interpret("ident_method", text, "out_of_scope", 0.6, "registration_form").response == \
             "utter_ident_method_compare"
     assert interpret("ident_method", "Brief", "faq", 0.6, "registration_form").values == {"ident_method": "letter"}
+
+
+@pytest.mark.parametrize("text", ["Was ist das NECT, muss ich da was installieren?", "wie lange dauert das video?"])
+def test_a_question_about_a_method_at_the_method_step_is_answered_not_taken_as_the_choice(text: str):
+    decision = interpret("ident_method", text, "faq", 0.9, "registration_form")
+    assert (decision.action, decision.resume) == (FAQ, True)
+
+
+@pytest.mark.parametrize("text, method", [("mit dem Video, das geht ja schneller oder?", "video"), ("video?", "video"),
+                                          ("per brief?", "letter")])
+def test_a_choice_with_a_question_mark_is_still_the_choice(text: str, method: str):
+    assert interpret("ident_method", text, "faq", 0.9, "registration_form").values == {"ident_method": method}

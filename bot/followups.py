@@ -256,6 +256,9 @@ def context_topics(recent: Sequence[str]) -> tuple[str, ...]:
 CONTEXT_FIRST_MAX_WORDS = MAX_WORDS
 #: ... and asks no open question of its own ("wie lange dauert die Post?" is read as usual).
 _OPEN_QUESTION = re.compile(r"^\W*(?:und\s+)?(?:wie|wann|was|warum|wieso|weshalb|wo|wer|welche\w*)\b")
+#: ... but "wo mach ich das?" points back to what the last answer explained.
+_WHERE_IS_THAT = re.compile(r"^\W*(?:und\s+)?wo\s+(?:genau\s+)?(?:mach|mache|tipp|tippe|trag|trage|geb|gebe|find|finde|stell|stelle)"
+                            r"\s+ich\s+(?:das|des|dies)\b")
 
 
 def context_first(previous_response: Optional[str], intent: Optional[str], text: str) -> bool:
@@ -266,7 +269,7 @@ def context_first(previous_response: Optional[str], intent: Optional[str], text:
     if intent not in ("faq", "faq_upset", "follow_up", "nlu_fallback") or not previous_response:
         return False
     folded = fold(text)
-    if len(folded.split()) > CONTEXT_FIRST_MAX_WORDS or _OPEN_QUESTION.search(folded):
+    if len(folded.split()) > CONTEXT_FIRST_MAX_WORDS or (_OPEN_QUESTION.search(folded) and not _WHERE_IS_THAT.search(folded)):
         return False
     return any(rule.first and previous_response in rule.after and _matches(rule, folded) for rule in rules())
 

@@ -25,7 +25,7 @@ _UPSET = re.compile(
     r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert|"
     # "typisch Krankenkasse", "euer System ist kaputt", "wofür seid ihr eigentlich da"
     r"typisch|(?:system|app|seite)\w*\s+(?:ist\s+|is\s+)?(?:doch\s+|total\s+|v(?:ö|oe)llig\s+)?kaputt|"
-    r"wof(?:ü|ue)r\s+seid\s+ihr|schlechteste\w*|ich\s+wechsel\w*\s+(?:bald|jetzt|sofort|die\s+(?:kranken)?kasse)|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
+    r"wof(?:ü|ue)r\s+seid\s+ihr|schlechteste\w*|bl(?:ö|oe)d\w*(?!\s+frage)|ich\s+wechsel\w*\s+(?:bald|jetzt|sofort|die\s+(?:kranken)?kasse)|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 

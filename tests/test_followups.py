@@ -343,3 +343,18 @@ def test_more_follow_ups_after_the_2fa_and_registration_answers(text: str, after
 ])
 def test_which_way_to_activate(text: str, asks: bool):
     assert followups.asks_activation_way(text) is asks
+
+
+@pytest.mark.parametrize("text, after, answer", [
+    ("ich hab mich mit dem Video registriert, einen Brief hab ich nie bekommen", "utter_followup_activation_ways",
+     "utter_faq/health_card_digits"),
+    ("welcher QR-Code?", "utter_faq/app_download", "utter_faq/app_download"),
+    ("und mit video?", "utter_followup_letter_time", "utter_faq/usable_when"),
+])
+def test_follow_ups_on_the_ways_to_register(text: str, after: str, answer: str):
+    assert followups.resolve(text, [after]) == answer
+
+
+def test_where_to_do_it_points_back_even_as_an_open_question():
+    assert followups.context_first("utter_faq/qr_code_expired", "faq", "wo mach ich das in der App?")
+    assert not followups.context_first("utter_faq/health_card_digits", "faq", "wo finde ich die App?")

@@ -170,6 +170,7 @@ def test_other_languages_by_marker_words_and_scripts(text: str, other: bool):
     ("kannst du überhaupt was?", True), ("Ist mein Handy kaputt, wenn der QR-Code nicht geht?", False),
     ("Die schlechteste Krankenkasse überhaupt!", True), ("Reicht's jetzt? Ich wechsel die Kasse!", True),
     ("Ich habe die Kasse gewechselt, muss ich mich neu registrieren?", False),
+    ("Diese blöde App erkennt meinen Ausweis nicht!", True), ("Entschuldigen Sie die blöde Frage: wo ist der Store?", False),
 ])
 def test_more_ways_of_being_upset(text: str, upset: bool):
     assert tone.is_upset(text) is upset

@@ -190,7 +190,7 @@ class FaqConfidenceGate(GraphComponent):
                 message.set(followups.OTHERWISE, standing, add_to_output=True)
                 _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                 continue
-            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME) \
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, FOLLOW_UP) \
                     and faq.not_covered_cue(text) and not tone.is_upset(text):
                 # costs, data passed on, the hotline's hours: the FAQ says nothing, whatever topic the words suggest
                 _choose_follow_up_or(message, NOT_COVERED, text, intent)

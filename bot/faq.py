@@ -182,6 +182,12 @@ _NOT_COVERED_CUES = re.compile(
     # several devices at once for 2FA
     r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
     r"telefone?|tablets?|endger(?:ä|ae)te?n?)\b"
+    # a stolen phone, an app store without Google (Huawei), a locked account, TLS versions: the FAQ says nothing
+    r"|\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*\b[^.?!]*\b(?:geklaut|gestohlen|entwendet|klaut)\b"
+    r"|\b(?:geklaut|gestohlen|entwendet|klaut)\b[^.?!]*\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*"
+    r"|\bhuawei\b|\bohne\s+(?:den\s+)?google\b|\bharmony\s*os\b"
+    r"|\b(?:zugang|konto|account)\b[^.?!]*\b(?:gesperrt|sperr\w*)\b|\b(?:gesperrt|sperr\w*)\b[^.?!]*\b(?:zugang|konto|account)\b"
+    r"|\b(?:drei|3|mehrmals|zu\s+oft)\s*(?:mal\s+)?falsch\b|\btls\s*v?\d"
     # a longer time window for an approval (the FAQ names none)
     r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 

@@ -24,6 +24,8 @@ _STRONG_FRAME = re.compile(
     r"(?:schickt|sendet)\s+ihr\s+mir|schicken\s+sie\s+mir|schicken\s+sie\s+(?:ihn|den|die|das|es)|k(?:ö|oe|e)nnt?'?s\s+(?:ihr|ma|mir|mia)|"
     # Saxon "kenn Se mir ...", "könn Se"
     r"k(?:e|ö|oe)nn(?:en|ten)?\s+se\b(?=[^.?!]*\bmir\b)|"
+    # "Wäre lieb, wenn du mir das Zurücksetzen zeigst"
+    r"wenn\s+(?:du|sie|ihr)\s+mir\b(?=[^.?!]*\b(?:zeig|schick|send|helf|hilf|mach|erkl(?:ä|ae)r)\w*)|"
     # the polite letter style: "Wäre es möglich, mir dieses erneut zuzusenden?"
     r"w(?:ä|ae)re\s+es\s+(?:wohl\s+|vielleicht\s+|eventuell\s+)?m(?:ö|oe)glich\b,?(?=[^.?!]*\b(?:mir|mich|uns)\b))\b"
     # needing a new one: "meine Mutter braucht ein neues Passwort", "dann brauche ich wohl nur ein neues Passwort"
@@ -51,7 +53,7 @@ _TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
 #: Something the assistant can do.
 _DO = re.compile(
-    r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
+    r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|o'?meld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
     r"gucken,?\s+ob|\b(?:einen|nen|'nen|ein|'n)\s+(?:online-?)?(?:zugang|konto|account)\b|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|"
@@ -126,7 +128,7 @@ _NAMED_TASKS = (
     ("request_new_password", re.compile(r"passwort|kennwort")),
     ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
     ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
-    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b")),
+    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|o'?meld")),
 )
 
 
@@ -199,9 +201,16 @@ _OWN_STATE = re.compile(
     r"|\bmit\s+dem\s+(?:qr[- ]?)?code\s+aus\s+meinem\s+brief\b[^.?!]*\bnoch\b")
 
 
+#: "Bin ich eigentlich schon registriert?": the registration looks it up (it says so for a registered member).
+_OWN_REGISTRATION = re.compile(r"\b(?:bin|is|ist)\s+(?:ich|i)\b[^.?!]*\b(?:schon|bereits|eigentlich|scho)\b[^.?!]*"
+                               r"\b(?:registriert|angemeldet|o'?gmeldet)\b")
+
+
 def own_state_task(text: str) -> Optional[str]:
-    """The task that looks up what the member asks about their own 2FA state, if they ask."""
+    """The task that looks up what the member asks about their own 2FA or registration state, if they ask."""
     folded = (text or "").casefold()
+    if _OWN_REGISTRATION.search(folded) and not re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr|code", folded):
+        return "start_registration"
     if not _OWN_STATE.search(folded):
         return None
     return "check_2fa_activation" if re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr|code", folded) else None

@@ -44,11 +44,15 @@ _PERSON = re.compile(
     # "Holen Sie bitte einen Kollegen", "gibt's bei euch auch echte Leute?"
     r"|\bhol(?:en)?\s+(?:sie\s+)?(?:mir\s+)?(?:bitte\s+|mal\s+)*(?:einen?|jemand\w*)\b"
     r"|\b(?:echte|richtige)\s+(?:leute|menschen)\b"
+    r"|\b(?:habt\s+ihr|haben\s+sie|gibt\s+es|gibt's)\s+(?:denn\s+|gar\s+|eigentlich\s+)?keine\s+(?:leute|menschen|mitarbeiter\w*)\b"
     r"|\bmit\s+jemand\w*\b[^.?!]*\btelefonier\w*|\b(?:will|m(?:ö|oe)chte|soll)\b[^.?!]*\bjemand\w*\b[^.?!]*\bk(?:ü|ue)mmer\w*|\bmensch\w*\b[^.?!]*\babhebt\b|\babhebt\b[^.?!]*\bmensch"
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
     r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b"
+    # "Ich wünsche, dass sich ein Mitarbeiter persönlich bei mir meldet."
+    r"|\b(?:jemand\w*|mitarbeiter\w*|berater\w*|sachbearbeiter\w*)\b[^.?!]*\bbei\s+(?:mir|uns)\b[^.?!]*\bmeld\w*"
+    r"|\b(?:soll|sollte|m(?:ö|oe)ge|bitte)\s+sich\b[^.?!]*\b(?:jemand\w*|mitarbeiter\w*)\b[^.?!]*\bmeld\w*"
     # "wen soll ich da kontaktieren?"
     r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.

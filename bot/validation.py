@@ -205,7 +205,7 @@ _SKIP_INSIDE = re.compile(r"\b(keine?n?|ohne|nicht angeben|will ich nicht|möcht
                           r"lieber nicht|brauch\w* (?:du|ihr|sie) nicht|lass\w* (?:ich |wir |das |die |es )?(?:frei|leer)|frei ?lassen|"
                           r"leer ?lassen|bleibt (?:frei|leer)|"
                           # Bavarian: "an E-Mail hob i ned", "koane"
-                          r"h(?:o|a)b i (?:ned|net|koa\w*)|koa(?:ne|n)?|brauch i ned|"
+                          r"h(?:o|a)b i (?:ned|net|koa\w*)|koa(?:ne|n)?|brauch i ned|brauchts? (?:ned|net|nit|nicht)|"
                           # the field, then a no: "tel nö", "mail nein"
                           r"(?:e ?mail|mail|tel|telefon|handy|nummer|handynummer)\s+(?:nö|noe|nein|nee|ne|nix))\b")
 

@@ -115,6 +115,9 @@ def test_a_greeting_with_a_question_is_the_question():
     "Liegt meine PIN lokal auf dem Handy oder wird die auf dem Server gespeichert?",
     "Kann ich die 2FA auf zwei Handys gleichzeitig nutzen?",  # several devices
     "Lässt sich das Zeitfenster für die Freigabe verlängern?",  # a longer window
+    "Mir wurde das Handy gestohlen, die 2FA war da drauf. Was nun?",  # a stolen device
+    "Gibt es die App für Huawei-Handys?", "Wird mein Konto gesperrt, wenn ich mich vertippe?",
+    "Nutzt ihr TLS 1.3?",
 ])
 def test_what_the_faq_never_says_is_not_covered_whatever_the_topic(text):
     out = said(text, "faq", [("ssl", 0.93), ("nect_hours", 0.02)])
@@ -132,6 +135,8 @@ def test_the_video_ident_on_the_weekend_is_still_its_hours():
 @pytest.mark.parametrize("text", [
     "Welche Postleitzahl ist bei euch gespeichert?", "Wann ist die Video-Identifikation erreichbar?",
     "Was passiert, wenn das Zeitfenster abgelaufen ist?", "Brauche ich ein zweites Passwort?",
+    "Meine PIN ist gesperrt, was tun?", "Was ist SSL?",
+    "Ich habe Angst, dass meine Daten im Internet geklaut werden. Ist das bei Ihnen sicher?",
 ])
 def test_questions_the_faq_answers_have_no_not_covered_cue(text):
     from bot import faq

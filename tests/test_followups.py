@@ -358,3 +358,9 @@ def test_follow_ups_on_the_ways_to_register(text: str, after: str, answer: str):
 def test_where_to_do_it_points_back_even_as_an_open_question():
     assert followups.context_first("utter_faq/qr_code_expired", "faq", "wo mach ich das in der App?")
     assert not followups.context_first("utter_faq/health_card_digits", "faq", "wo finde ich die App?")
+
+
+def test_someone_elses_email_after_the_email_answer_gets_that_answer_again():
+    assert followups.context_first("utter_faq/email_address", "faq", "Kann ich auch die Adresse von meinem Mann nehmen?")
+    assert followups.resolve("Kann ich auch die Adresse von meinem Mann nehmen?", ["utter_faq/email_address"]) == \
+        "utter_faq/email_address"

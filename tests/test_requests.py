@@ -34,6 +34,7 @@ from bot import faq, requests
     "Ich habe das Schreiben verlegt. Wäre es möglich, mir die Zugangsdaten noch einmal zu schicken?",
     "Melden Sie mich bitte an, ich hab alles da.", "ich möcht ein konto bei euch",
     "Ich möchte die Zwei-Faktor-Authentifizierung jetzt einrichten.",
+    "Servus, i mog mi fürs Online-Portal o'melden", "Wäre lieb, wenn du mir das Zurücksetzen zeigst",
 ])
 def test_requests_to_act(text):
     assert requests.is_action_request(text)
@@ -253,3 +254,8 @@ def test_a_request_that_ends_with_a_question():
     assert requests.ends_with_question("I möcht mi übers Video registrieren. Geht des a am Sonntag?")
     assert not requests.ends_with_question("Geht des a am Sonntag?")  # a question alone is just a question
     assert not requests.ends_with_question("Ich will mich registrieren. Jetzt gleich.")
+
+
+def test_whether_one_is_registered_is_looked_up_by_the_registration():
+    assert requests.own_state_task("Bin ich eigentlich schon registriert?") == "start_registration"
+    assert requests.own_state_task("Wie registriere ich mich?") is None

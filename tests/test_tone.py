@@ -207,7 +207,9 @@ def test_asking_who_answers_in_more_words(text: str):
 
 
 @pytest.mark.parametrize("text", ["Gibt es jemanden, der mir persönlich helfen kann?", "Holen Sie bitte einen Kollegen.",
-                                  "Gibt's bei euch auch echte Leute?"])
+                                  "Gibt's bei euch auch echte Leute?",
+                                  "Ich wünsche, dass sich ein Mitarbeiter persönlich bei mir meldet.",
+                                  "Immer diese Automaten. Habt ihr keine Leute mehr??"])
 def test_asking_for_a_person_in_more_words(text: str):
     assert tone.wants_person(text)
 
@@ -216,3 +218,8 @@ def test_asking_for_a_person_in_more_words(text: str):
                                   "Kann ich den Brief auch abholen?"])
 def test_fetching_something_is_no_wish_for_a_person(text: str):
     assert not tone.wants_person(text)
+
+
+def test_asking_whether_someone_gets_in_touch_is_no_wish_for_a_person():
+    assert not tone.wants_person("Meldet sich dann jemand bei mir, wenn der Brief raus ist?")
+    assert tone.wants_person("Bitte soll sich ein Mitarbeiter bei mir melden.")

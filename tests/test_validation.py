@@ -291,6 +291,7 @@ def test_skipping_in_bavarian():
     from bot import validation
 
     assert validation.is_skip("an E-Mail hob i ned") and validation.is_skip("koane")
+    assert validation.is_skip("Mail brauchts ned") and validation.is_skip("eine E-Mail hat sie nicht")
     assert not validation.is_skip("anna@example.de")
 
 

@@ -162,6 +162,11 @@ class FaqConfidenceGate(GraphComponent):
                 intent = _next_intent(message, "greet", catalog_tasks if requests.asks_how(text) else set())
             if intent.get("name") in catalog_tasks:
                 _note_answer_first(message, text, catalog, intent["name"])
+            if intent.get("name") in (*QUESTION_INTENTS, FOLLOW_UP) and tone.declines_for_now(text) \
+                    and not requests.is_action_request(text):
+                # "nee, erstmal nicht, wollte mich nur informieren": nothing to do now, no FAQ answer
+                _choose_intent(message, "deny", intent.get("confidence", 0.0))
+                continue
             if intent.get("name") in catalog_tasks and requests.asks_how(text) and not requests.is_action_request(text):
                 # "sorry. pin zurücksetzen wie?" asks how it works: the FAQ answer (it offers the task)
                 topic = _confident_topic(message, text, catalog)

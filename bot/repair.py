@@ -243,10 +243,17 @@ _CHOOSES = re.compile(r"\b(?:lieber|doch|dann|nehm\w*|mach\w*|bitte|w(?:ä|ae)hl
                       r"mit\s+(?:dem|der|dme)|(?:ü|ue)ber\s+(?:den|die|das))\b")
 
 
+#: ... of which these choose even in a question ("Wie wär's, wenn ich dann lieber Video nehme?").
+_CHOOSES_STRONGLY = re.compile(r"\b(?:lieber|doch|dann|nehm\w*|mach\w*|bitte|w(?:ä|ae)hl\w*|will|m(?:ö|oe)cht\w*)\b")
+_QUESTION_START = re.compile(r"^\W*(?:und\s+)?(?:wie|was|wann|wo|warum|wieso|weshalb|welche\w*|wer|geht|muss|kann|brauch\w*)\b")
+
+
 def read_method(text: str) -> Optional[Decision]:
     if validation.is_method_question(text):
         return Decision(SAY, response="utter_ident_method_compare", resume=True)
-    if "?" in text and len(text.split()) >= 3 and followups.asks(text) and not _CHOOSES.search(text.casefold()):
+    folded = text.casefold()
+    chooses = _CHOOSES_STRONGLY.search(folded) or (_CHOOSES.search(folded) and not _QUESTION_START.search(folded))
+    if "?" in text and len(text.split()) >= 3 and followups.asks(text) and not chooses:
         # "Was ist das NECT, muss ich da was installieren?" asks about a method before choosing: answered, then
         # the method is asked for again
         return Decision(FAQ, resume=True)

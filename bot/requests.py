@@ -190,6 +190,8 @@ _OWN_STATE = re.compile(
     r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+(?:mein|sein|ihr)\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
     # "ich wollte wissen, ob mein QR-Code noch geht", "Meine Frau will wissen ob ihr QR Code noch gültig ist"
     r"|\bob\s+(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:noch|g(?:ü|ue)ltig|abgelaufen)\b"
+    # "ob ich mit meinem alten Registrierungsbrief noch die 2FA einrichten kann"
+    r"|\bob\s+ich\s+mit\s+meine[mn]\s+(?:alten\s+)?(?:\w*brief|qr[- ]?code|code)\b[^.?!]*\bnoch\b"
     # "mein qr code geht der noch oder is der schon abgelaufen?"
     r"|\b(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:geht|gilt|funktioniert|klappt|g(?:ü|ue)ltig)\b[^.?!]*\bnoch\b"
     r"(?![^.?!]*\bnicht\b)"

@@ -111,6 +111,18 @@ _OWN_NUMBER = re.compile(r"\d|versicherten|karte|kunden(?:nummer|nr)|handy|mobil
 PHONE_MAX_WORDS = 12
 
 
+#: Not now, only looking ("nee, erstmal nicht, wollte mich nur informieren", "dann mach ich das lieber selbst").
+_NOT_NOW = re.compile(r"\b(?:nur\s+(?:mal\s+)?(?:informier\w*|schauen|gucken|umschauen|umsehen)|erst\s*mal\s+nicht|"
+                      r"vorerst\s+nicht|jetzt\s+(?:noch\s+)?nicht|heute\s+nicht|kein\s+bedarf|"
+                      r"mach\w*\s+ich\s+(?:das\s+)?(?:dann\s+|lieber\s+|doch\s+)*(?:selbst|selber))\b")
+
+
+def declines_for_now(text: str) -> bool:
+    """True for a member who wants nothing done for now ("nee, erstmal nicht, wollte mich nur informieren")."""
+    folded = (text or "").casefold()
+    return bool(_NOT_NOW.search(folded)) and "?" not in folded
+
+
 def wants_phone(text: str) -> bool:
     """True for a wish to phone the insurer ("Ich rufe lieber an.", "welche nummer war das nochmal?"): the
     hotline's number is the answer, not a hand-over in the chat."""

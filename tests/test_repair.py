@@ -304,7 +304,8 @@ def test_the_methods_compared_without_naming_them():
     assert interpret("ident_method", "Brief", "faq", 0.6, "registration_form").values == {"ident_method": "letter"}
 
 
-@pytest.mark.parametrize("text", ["Was ist das NECT, muss ich da was installieren?", "wie lange dauert das video?"])
+@pytest.mark.parametrize("text", ["Was ist das NECT, muss ich da was installieren?", "wie lange dauert das video?",
+                                  "Wie lang dauert des mit dem Video eigentlich?"])
 def test_a_question_about_a_method_at_the_method_step_is_answered_not_taken_as_the_choice(text: str):
     decision = interpret("ident_method", text, "faq", 0.9, "registration_form")
     assert (decision.action, decision.resume) == (FAQ, True)

@@ -259,3 +259,5 @@ def test_a_request_that_ends_with_a_question():
 def test_whether_one_is_registered_is_looked_up_by_the_registration():
     assert requests.own_state_task("Bin ich eigentlich schon registriert?") == "start_registration"
     assert requests.own_state_task("Wie registriere ich mich?") is None
+    assert requests.own_state_task("Meine Frage wäre, ob ich mit meinem alten Registrierungsbrief noch die 2FA "
+                                   "einrichten kann") == "check_2fa_activation"

@@ -223,3 +223,11 @@ def test_fetching_something_is_no_wish_for_a_person(text: str):
 def test_asking_whether_someone_gets_in_touch_is_no_wish_for_a_person():
     assert not tone.wants_person("Meldet sich dann jemand bei mir, wenn der Brief raus ist?")
     assert tone.wants_person("Bitte soll sich ein Mitarbeiter bei mir melden.")
+
+
+@pytest.mark.parametrize("text, declines", [
+    ("nee, erstmal nicht, wollte mich nur informieren", True), ("Dann mach ich das lieber selbst in der App", True),
+    ("Kann ich das selbst machen?", False), ("Wie registriere ich mich?", False),
+])
+def test_not_now(text: str, declines: bool):
+    assert tone.declines_for_now(text) is declines

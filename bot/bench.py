@@ -220,11 +220,9 @@ def cross_validation(folds: int = 5) -> dict:
 
 
 #: Member scripts written like the blind one but used to find gaps (tests/conversations/).
-DEV_MEMBER_SCRIPTS = ("members_dev.yml", "members_dev2.yml", "members_dev3.yml", "members_dev4.yml",
-                      "members_dev5.yml", "members_dev6.yml", "members_dev7.yml", "members_dev8.yml",
-                      "members_dev9.yml", "members_dev10.yml", "members_dev11.yml", "members_dev12.yml",
-                      "members_dev13.yml", "members_dev14.yml", "members_dev15.yml", "members_dev16.yml",
-                      "members_dev17.yml", "members_dev18.yml")
+DEV_MEMBER_SCRIPTS = tuple(path.name for path in sorted(
+    (PROJECT_ROOT / "tests" / "conversations").glob("members_dev*.yml"),
+    key=lambda path: int(re.sub(r"\D", "", path.stem) or 1)))
 
 
 def model_megabytes() -> float:

@@ -95,9 +95,9 @@ class ActionRouteQuestion(Action):
             return started
         if answered_as_if_in_a_task(dispatcher, tracker):
             return [SlotSet("route", "answered")]
+        recent = recent_bot_responses(tracker)
         if followups.is_short(text):
             # unclear alone, clear after the last answer ("handy hab ich aber inzwischen gewechselt")
-            recent = recent_bot_responses(tracker)
             answer = followups.resolve(text, recent) or followups.same_topic(message, recent)
             if answer is not None:
                 dispatcher.utter_message(response=answer)
@@ -105,6 +105,13 @@ class ActionRouteQuestion(Action):
             if followups.is_follow_up(text):
                 # points back: "Meinten Sie ...?" also offers the last answer's topics
                 return route(dispatcher, tracker, as_faq_question=True, context=followups.context_topics(recent))
+        elif followups.asks(text):
+            # a longer question the selector is unsure of, whose words a context rule knows ("Ist die App auf meinem
+            # Handy dann noch eingerichtet oder muss ich das nochmal machen?" right after the new-password letter)
+            answer = followups.resolve(text, recent)
+            if answer is not None:
+                dispatcher.utter_message(response=answer)
+                return [SlotSet("route", "answered")]
         return route(dispatcher, tracker)
 
 

@@ -53,17 +53,28 @@ def live_socket_server() -> Optional[AsyncServer]:
     return _LIVE_SOCKET_SERVER
 
 
+#: What a member sees of a bot message (not the ids and metadata Rasa adds to each).
+_SHOWN = ("text", "buttons", "quick_replies", "image", "attachment", "elements", "custom")
+
+
 class CountingOutput(OutputChannel):
-    """Passes every bot message on to ``inner`` and counts them."""
+    """Passes every bot message on to ``inner`` and counts them. A message already sent for this member message
+    is not sent again: two questions in one message that get the same answer ("Wie bekomme ich die Freigabe-PIN?
+    Wird die mir zugeschickt?") get it once."""
 
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
         self.sent = 0
+        self._seen: set[str] = set()
 
     def name(self) -> Text:  # type: ignore[override]  # the wrapped channel's name
         return self.inner.name()
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        key = json.dumps({k: message.get(k) for k in _SHOWN}, sort_keys=True, default=str)
+        if key in self._seen:
+            return
+        self._seen.add(key)
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
 

@@ -177,7 +177,7 @@ _NOT_COVERED_CUES = re.compile(
     # when someone can be reached ("Und wann ist da jemand erreichbar?"), not the video ident's hours
     r"|^(?![^.?!]*\b(?:nect|video\w*|ident\w*)\b)[^.?!]*\bwann\b[^.?!]*\berreichbar\b"
     # how long data, videos or the PIN are kept, and where (the FAQ only covers the transfer)
-    r"|\b(?:wie\s+lange|wo)\b[^.?!]*\b(?:gespeichert|aufbewahrt|abgelegt)\b|\bverschl(?:ü|ue)sselt\s+(?:gespeichert|abgelegt)"
+    r"|\b(?:wie\s+lange|wo|dauerhaft|f(?:ü|ue)r\s+immer)\b[^.?!]*\b(?:gespeichert|aufbewahrt|abgelegt)\b|\bverschl(?:ü|ue)sselt\s+(?:gespeichert|abgelegt)"
     r"|\b(?:server|lokal)\b[^.?!]*\bgespeichert\b|\bgespeichert\b[^.?!]*\b(?:server|lokal)\b|\bat\s+rest\b"
     # several devices at once for 2FA
     r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
@@ -188,6 +188,11 @@ _NOT_COVERED_CUES = re.compile(
     r"|\bhuawei\b|\bohne\s+(?:den\s+)?google\b|\bharmony\s*os\b"
     r"|\b(?:zugang|konto|account)\b[^.?!]*\b(?:gesperrt|sperr\w*)\b|\b(?:gesperrt|sperr\w*)\b[^.?!]*\b(?:zugang|konto|account)\b"
     r"|\b(?:drei|3|mehrmals|zu\s+oft)\s*(?:mal\s+)?falsch\b|\btls\s*v?\d"
+    # until when someone answers the phone; the app's system requirements; one e-mail address for two members
+    r"|\bbis\s+wann\b[^.?!]*\b(?:telefon\w*|jemand|erreichbar|hotline|anrufen)\b"
+    r"|\b(?:android|ios)[\s-]*(?:version\w*|\d)|\bversion\w*\b[^.?!]*\b(?:android|ios|iphone)\b|\biphone\s*\d"
+    r"|\bmindest\w*\s*(?:version|anforderung|voraussetzung)\w*[^.?!]*\b(?:handy|smartphone|app|android|ios|iphone)\b"
+    r"|\b(?:gleiche\w*|dieselbe\w*|selbe\w*|gemeinsame\w*)\s+(?:e-?mail|mail)\w*"
     # a longer time window for an approval (the FAQ names none)
     r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 

@@ -93,6 +93,10 @@ FOLLOW_UP_TOPICS = {
     # arrived (usable_when), NECT App (nect_what), a few minutes (nect_duration), around the clock (nect_hours)
     "utter_ident_method_compare": ("letter_alternative", "usable_when", "nect_what", "nect_duration", "nect_hours"),
 }
+#: Follow-up replies that give what the FAQ says and, for anything more exact, the hotline: they serve a question
+#: the FAQ does not answer exactly ("Wie viele Tage braucht die Post?": "bitte berücksichtigen Sie die
+#: Postzustellzeiten ... Ist nach einer Woche noch nichts da, melden Sie sich gern unter 08731 76 21384").
+NAMES_THE_HOTLINE = {"utter_followup_letter_time"}
 #: Wants for which any FAQ answer is a wrong answer.
 NO_FAQ_ANSWER = {"not_covered", "out_of_scope", "language", "complaint", "upset", "bot", "human", "greet", "bye",
                  "thanks", "data", "check"}
@@ -161,11 +165,12 @@ def judge(want: Iterable[str], messages: list[dict]) -> Verdict:
     wanted_topics = {w.split(":", 1)[1] for w in wants if w.startswith("faq:")}
     plain = {w.split(":", 1)[0] for w in wants}
 
-    wrong = bool(answered) and (
+    hotline_follow_up = "not_covered" in plain and bool(set(names) & NAMES_THE_HOTLINE)
+    wrong = bool(answered) and not hotline_follow_up and (
         (wanted_topics and not answered & wanted_topics and not plain - {"faq"})
         or (not wanted_topics and plain <= NO_FAQ_ANSWER)
     )
-    helped = False
+    helped = hotline_follow_up
     if wanted_topics and (answered & wanted_topics or (CLARIFY in kinds and _offers(offered, wanted_topics))):
         helped = True
     for kind_of_want in plain - {"faq"}:

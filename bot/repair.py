@@ -266,6 +266,11 @@ _SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:m
                    r"|\b(?:selbst|selber)\b")
 
 
+#: Thanks, and the words that make thanks a yes ("ja danke", "gerne, danke").
+_THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen\s+dank|thx|thanks?)\b")
+_EXPLICIT_YES = re.compile(r"\b(?:ja|jawohl|jo|gerne?|bitte|yes)\b")
+
+
 #: Words that order the letter ("ja, schicken Sie ihn").
 _ORDERS = re.compile(r"\b(?:bestell|schick|send|zuschick|zusend|losschick|abschick)\w*\b")
 
@@ -285,6 +290,10 @@ def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Dec
     elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded) \
             and not asks_instead:
         answer = "yes"
+    # "ok danke" after an answer thanks for it; "danke" to an offer may even mean "no, thanks": no letter on it
+    thanks_only = bool(_THANKS.search(folded)) and not _EXPLICIT_YES.search(folded) and not _ORDERS.search(folded)
+    if answer != "no" and thanks_only and (answer == "yes" or _YES_START.search(folded) or intent == "affirm"):
+        return Decision(INVALID, response="utter_invalid_letter_confirmed")
     if answer == "yes" or (answer is None and intent == "affirm" and confidence >= MIN_CONFIDENCE and not asks_instead):
         return Decision(YES)
     if answer == "no" or (answer is None and intent in {"deny", *LEAVE_INTENTS} and confidence >= MIN_CONFIDENCE):

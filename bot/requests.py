@@ -42,7 +42,7 @@ _STRONG_FRAME = re.compile(
 _WEAK_FRAME = re.compile(
     r"\b(?:ich\s+(?:m(?:ö|oe|o)chte?|will|brauche?|br(?:ä|ae)uchte|ben(?:ö|oe)tige|h(?:ä|ae)tte\s+gerne?)|"
     r"i\s+(?:m(?:e|ö|oe|ä|ae)cht|mog|wui|wü|will|brauch)|"
-    r"^\W*(?:ok\w*|gut|alles\s+klar)?\W*dann\s+(?:meld|registrier)\w*\s+ich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|"
+    r"^\W*(?:(?:ok\w*|gut|alles\s+klar|also|na)\W*)*dann\s+(?:meld|registrier)\w*\s+ich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|"
     r"zur(?:ü|ue)ck|morgen))|"
     r"(?:m(?:ö|oe|o)chten?|w(?:ü|ue|u)rd(?:e|en)?|h(?:ä|ae|a)tten?)\s+(?:mich\s+|mir\s+|uns\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
@@ -128,7 +128,10 @@ _NAMED_TASKS = (
     ("request_new_password", re.compile(r"passwort|kennwort")),
     ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
     ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
-    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|o'?meld")),
+    ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|o'?meld"
+                                      # "für meinen Vater die Online-Filiale einrichten"
+                                      r"|online-?\s?filiale\b[^.?!]*\b(?:einricht|anleg|erstell|er(?:ö|oe)ffn|freischalt)"
+                                      r"|\b(?:einricht|anleg|erstell|er(?:ö|oe)ffn)\w*\b[^.?!]*\bonline-?\s?filiale")),
 )
 
 

@@ -315,3 +315,22 @@ def test_a_question_about_a_method_at_the_method_step_is_answered_not_taken_as_t
                                           ("per brief?", "letter")])
 def test_a_choice_with_a_question_mark_is_still_the_choice(text: str, method: str):
     assert interpret("ident_method", text, "faq", 0.9, "registration_form").values == {"ident_method": method}
+
+
+@pytest.mark.parametrize("text, intent", [("ok danke", "affirm"), ("ok danke", "thank"), ("okay, vielen Dank", "affirm")])
+def test_thanks_that_starts_like_a_yes_orders_no_letter(text: str, intent: str):
+    """After an answer inside the task, "ok danke" thanks for it (and "danke" may mean "no, thanks"): asked again."""
+    decision = interpret("letter_confirmed", text, intent, 0.9, "resend_form")
+    assert (decision.action, decision.response) == (INVALID, "utter_invalid_letter_confirmed")
+
+
+@pytest.mark.parametrize("text", ["danke", "alles klar danke dir", "gut, dann warten wir noch. danke"])
+def test_plain_thanks_at_the_letter_confirmation_says_how_to_go_on(text: str):
+    decision = interpret("letter_confirmed", text, "thank", 0.9, "resend_form")
+    assert (decision.action, decision.response) == (SAY, "utter_task_go_on")
+
+
+@pytest.mark.parametrize("text, action", [("ja danke", YES), ("gerne, danke", YES), ("danke, schicken Sie ihn", YES),
+                                          ("nein danke", NO)])
+def test_thanks_with_a_clear_answer_keeps_the_answer(text: str, action: str):
+    assert interpret("letter_confirmed", text, "affirm", 0.9, "resend_form").action == action

@@ -95,6 +95,11 @@ class ActionRouteQuestion(Action):
             return started
         if answered_as_if_in_a_task(dispatcher, tracker):
             return [SlotSet("route", "answered")]
+        if last_bot_response(tracker) in repair.TASK_MODE_REPLIES and repair.starts_with_no(text) \
+                and not followups.asks(text):
+            # "nein, doch nicht, ich mache Video" to "Möchten Sie das hier tun?": nothing to start
+            dispatcher.utter_message(response="utter_anything_else")
+            return [SlotSet("route", "answered")]
         recent = recent_bot_responses(tracker)
         if followups.is_short(text):
             # unclear alone, clear after the last answer ("handy hab ich aber inzwischen gewechselt")
@@ -319,8 +324,9 @@ class ActionGoAhead(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        earlier = [r for r in recent_bot_responses(tracker)[1:] if isinstance(r, str)]
         task = repair.context_task(last_bot_response(tracker),
-                                   [str(b.get("title") or "") for b in last_bot_buttons(tracker)])
+                                   [str(b.get("title") or "") for b in last_bot_buttons(tracker)], earlier)
         if task is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []

@@ -154,8 +154,13 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
             return {slot: None}
         if decision.action == repair.FAQ:
             if not answered_faq_instead(dispatcher, tracker):
-                dispatcher.utter_message(response="utter_task_unclear")
-                return {slot: None}
+                # unsure alone, clear after what came before the task ("muss ich 2fa dann neu machen" in the
+                # new-password task right after the answer on a new password by post)
+                context = followups.resolve(text, recent_bot_responses(tracker))
+                if context is None:
+                    dispatcher.utter_message(response="utter_task_unclear")
+                    return {slot: None}
+                dispatcher.utter_message(response=context)
         else:
             dispatcher.utter_message(response=decision.response)
         if decision.resume:

@@ -119,7 +119,7 @@ class ContextPolicy(Policy):
             elif followups.context_first(previous, intent, text):
                 result[domain.index_for_action(FOLLOW_UP_ACTION)] = 1.0
             elif intent in GO_AHEAD_INTENTS and requests.goes_ahead(text) \
-                    and repair.context_task(previous, previous_buttons(tracker)) \
+                    and repair.context_task(previous, previous_buttons(tracker), recent_responses(tracker)[1:]) \
                     and GO_AHEAD_ACTION in domain.action_names_or_texts:
                 result[domain.index_for_action(GO_AHEAD_ACTION)] = 1.0
         return self._prediction(result)

@@ -182,6 +182,7 @@ _NOT_COVERED_CUES = re.compile(
     # several devices at once for 2FA
     r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
     r"telefone?|tablets?|endger(?:ä|ae)te?n?)\b"
+    r"|\b(?:handy|smartphone|telefon|tablet|ger(?:ä|ae)t)\w*\b[^.?!]*\bgleichzeitig\b|\bgleichzeitig\b[^.?!]*\b(?:handy|smartphone|tablet|ger(?:ä|ae)t)\w*\b"
     # a stolen phone, an app store without Google (Huawei), a locked account, TLS versions: the FAQ says nothing
     r"|\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*\b[^.?!]*\b(?:geklaut|gestohlen|entwendet|klaut)\b"
     r"|\b(?:geklaut|gestohlen|entwendet|klaut)\b[^.?!]*\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*"

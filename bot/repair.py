@@ -266,6 +266,12 @@ _SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:m
                    r"|\b(?:selbst|selber)\b")
 
 
+#: Waiting or later ("ok dann wart ich noch", "lieber morgen"): no yes to the letter now.
+_DEFERS = re.compile(r"\b(?:(?:dann\s+)?wart\w*\s+(?:ich|wir|i)\b(?!\s+(?:schon|seit|ja))|ich\s+wart\w*\s+(?:noch|lieber|erst|mal|halt|ab)\b"
+                     r"|abwart\w*|sp(?:ä|ae)ter|morgen|erst\s*mal\s+nicht|lieber\s+nicht)")
+#: "ok", "klar", "passt" start a yes only in a short message ("ok, mach das"), or with an explicit yes or order.
+_WEAK_YES_START = re.compile(r"^\W*(?:ok|okay|klar|passt|gut)\b")
+WEAK_YES_MAX_WORDS = 3
 #: Thanks, and the words that make thanks a yes ("ja danke", "gerne, danke").
 _THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|vielen\s+dank|thx|thanks?)\b")
 _EXPLICIT_YES = re.compile(r"\b(?:ja|jawohl|jo|gerne?|bitte|yes)\b")
@@ -285,8 +291,13 @@ def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Dec
     # "ok und kann ich bis dahin schon was machen?" starts like a yes but asks something else: answered, then the
     # letter is asked for again; a question that orders it ("ja, schicken Sie ihn mir?") stays a yes
     asks_instead = "?" in text and followups.asks(text) and not _ORDERS.search(folded)
-    if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)):
-        answer = "no"
+    if answer is None and (_NO_START.search(folded) or _LEAVE.search(folded)
+                           or (_DEFERS.search(folded) and not _ORDERS.search(folded))):
+        answer = "no"  # "ok dann wart ich noch" starts like a yes but waits: no letter
+    elif answer is None and _WEAK_YES_START.search(folded) and len(folded.split()) > WEAK_YES_MAX_WORDS \
+            and not _EXPLICIT_YES.search(folded) and not _ORDERS.search(folded) and not asks_instead:
+        # "ok, das hab ich verstanden mit der Post" is no clear yes to a letter: asked again, ja or nein
+        return Decision(INVALID, response="utter_invalid_letter_confirmed")
     elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded) \
             and not asks_instead:
         answer = "yes"
@@ -320,11 +331,22 @@ _TASK_OF_REPLY = {"utter_followup_password_by_post": "request_new_password",
                   "utter_ident_method_compare": "start_registration"}
 
 
-def context_task(previous_response: Optional[str], offered_titles: Sequence[str] = ()) -> Optional[str]:
+#: Follow-up replies that keep the task of the answer before them ("ok dann Brief bestellen" after how long the letter
+#: takes, which followed the answer on registering by letter).
+_KEEPS_TASK = frozenset({"utter_followup_letter_time", "utter_followup_four_digits"})
+
+
+def context_task(previous_response: Optional[str], offered_titles: Sequence[str] = (),
+                 earlier: Sequence[str] = ()) -> Optional[str]:
     """The task (its intent) the member means by going ahead right after ``previous_response``: the task of the
     FAQ topic it answered, the registration after any other answer on registering, else ``None``. After "Meinten
-    Sie ...?" (``offered_titles``: its buttons), the one task all the offered topics lead to."""
+    Sie ...?" (``offered_titles``: its buttons), the one task all the offered topics lead to. After a follow-up
+    reply that carries no task of its own (``_KEEPS_TASK``), the task of the response before it (``earlier``: the
+    bot's responses before the previous one, latest first)."""
     from bot import faq
+
+    if previous_response in _KEEPS_TASK:
+        return context_task(earlier[0], earlier=earlier[1:]) if earlier else None
 
     if previous_response == "utter_clarify":
         catalog = faq.load_catalog()

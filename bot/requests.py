@@ -47,7 +47,7 @@ _WEAK_FRAME = re.compile(
     r"(?:m(?:ö|oe|o)chten?|w(?:ü|ue|u)rd(?:e|en)?|h(?:ä|ae|a)tten?)\s+(?:mich\s+|mir\s+|uns\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
-    r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|pr(?:ü|ue|u)f|mach|meld)"
+    r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
 _TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
@@ -60,9 +60,15 @@ _DO = re.compile(
     r"\beinricht\w*|\baktivier\w*|\bmeld\w*\s+ich\s+mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen)))")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\bmeld\w*\s+(?:ich\s+)?mich\s+(?:\w+\s+)?(?:wieder|sp(?:ä|ae)ter|morgen|nochmal|noch\s+mal)\b|"
+
                   r"\b(nichts|keine[nrs]?\s+(?:brief|neue[sn]?|pin|passwort)|abbrechen|stopp?|lass\s+(?:es|gut)|"
                   r"doch\s+nicht|nicht\s+(?:mehr\s+)?(?:schicken|senden|bestellen|n(?:ö|oe|o)tig|registrieren|anmelden|"
                   r"zur(?:ü|ue|u)cksetzen|pr(?:ü|ue|u)fen))\b")
+
+
+#: A problem, not a request, in a sentence without a strong frame: "anmelden geht nicht", "registrieren klappt nicht".
+_PROBLEM = re.compile(r"\b(?:geht|klappt|funktioniert|funzt)\s+(?:(?:einfach|immer\s+noch|noch|irgendwie|bei\s+mir|leider)\s+)*"
+                      r"(?:nicht|nich|ned|net)\b")
 
 
 _GREETING = re.compile(r"^\W*(?:hi|hallo|hey|moin|servus|gr(?:ü|ue)(?:ß|ss)\s+gott|gri(?:a|ä)(?:ß|ss)\s+god|"
@@ -86,7 +92,7 @@ def is_action_request(text: str) -> bool:
     if len(sentences) > 1 and sentences[-1].endswith("?") and _QUESTION_WORD.search(sentences[-1]):
         return False  # "Ich möchte mich anmelden. Welche Angaben brauchen Sie?" asks first
     return any(_DO.search(sentence) and _WEAK_FRAME.search(sentence) and not _QUESTION_WORD.search(sentence)
-               for sentence in sentences)
+               and not _PROBLEM.search(sentence) for sentence in sentences)
 
 
 #: A closing line after the question ("Mit freundlichen Grüßen, H. Kellermann") is no sentence of its own.
@@ -177,7 +183,7 @@ def task_named_against(intent: str, text: str) -> Optional[str]:
 #: "Ist der Brief schon raus?": where the access letter is; the resend task tells (and orders only after a yes).
 _LETTER_STATUS = re.compile(
     r"\b(?:brief|zugangsdaten|post)\b[^.?!]*\b(?:schon\s+)?(?:raus|unterwegs|verschickt|abgeschickt|versendet|"
-    r"losgeschickt|rausgegangen|in der post)\b"
+    r"losgeschickt|rausgegangen|rausgang\w*|rausgschickt|in der post)\b"
     r"|\b(?:verschickt|abgeschickt|versendet|losgeschickt)\b[^.?!]*\b(?:brief|zugangsdaten)\b")
 
 
@@ -187,6 +193,9 @@ _OWN_STATE = re.compile(
     r"\b(?:aktiviert|aktiv|eingerichtet|freigeschaltet)\b"
     # "Ich will wissen, 2FA ist aktiv bei mir oder nicht?"
     r"|\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*)\s+(?:ist|is)\s+(?:schon\s+)?(?:aktiv|aktiviert|eingerichtet)\s+bei\s+mir\W*(?:\?|oder\s+(?:nicht|nein))"
+    # "Ich wollte nur wissen, ob mein 2FA eingerichtet ist", "ob die 2FA bei mir schon aktiv ist"
+    r"|\bob\s+(?:mein\w*\s+(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*)|(?:die\s+)?(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*)"
+    r"\s+(?:bei\s+mir|schon|bereits))\b[^.?!]*\b(?:eingerichtet|aktiv|aktiviert|freigeschaltet)\b(?!\s+werden)"
     # "Weiß nicht mehr, ob ich das schon gemacht hab" (about the 2FA)
     r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"
@@ -228,7 +237,9 @@ def is_letter_status_question(text: str) -> bool:
     # and neither does a question about letters in general ("wie lange ist so ein Brief normalerweise unterwegs?")
     if re.search(r"\bnormalerweise\b|\bso\s+ein\b|\bin\s+der\s+regel\b|\bgenerell\b|\bwie\s+lang", folded):
         return False
-    asked = any(_LETTER_STATUS.search(part) and part.endswith("?") for part in _sentences(folded))
+    # "ist mein brief schon unterwegs" asks without a question mark
+    asked = any(_LETTER_STATUS.search(part) and (part.endswith("?") or re.match(r"\W*(?:ist|is|sind|san)\b", part))
+                for part in _sentences(folded))
     return asked or bool(
         re.search(r"\bob\b[^.?!]*\b(?:brief|zugangsdaten)\b[^.?!]*\b(?:raus|unterwegs|verschickt|versendet)", folded))
 
@@ -257,7 +268,11 @@ _GO_AHEAD = re.compile(
     r"|\b(?:mach|mache|machen)\s+(?:ich|wir|ma|mer)\s+(?:des|das)\b|\bmach\s+das\s+(?:mal\s+|doch\s+|bitte\s+|jetzt\s+)*mit\s+mir\b"
     r"|\b(?:leg|lege|legen)\s+(?:ich|wir)\s+(?:gleich\s+|jetzt\s+|mal\s+)?los\b|\blos\s*geht'?s\b|\bfangen\s+wir\s+an\b"
     r"|\blass\s+uns\s+(?:das\s+)?(?:machen|starten|anfangen)\b"
-    r"|\b(?:will|m(?:ö|oe)chte)\s+(?:ich\s+)?(?:das\s+)?(?:jetzt\s+|gleich\s+|sofort\s+)?machen\b")
+    r"|\b(?:will|m(?:ö|oe)chte)\s+(?:ich\s+)?(?:das\s+)?(?:jetzt\s+|gleich\s+|sofort\s+)?machen\b"
+    # "ok dann mach mal", "ok lieber per Brief"
+    r"|^\W*(?:(?:ok\w*|gut|alles\s+klar|na\s+gut|also)\W*)*(?:dann\s+)?mach\s+(?:mal|ma|halt|des|das)\W*$"
+    r"|^\W*(?:(?:ok\w*|gut|alles\s+klar|na\s+gut|also|dann)\W*)*(?:doch\s+)?lieber\s+(?:(?:per|mit|(?:ü|ue)ber)\s+"
+    r"(?:dem\s+|den\s+|der\s+)?)?(?:brief|post|video|videoident|video-ident|selfie)\b")
 #: ... not: "dann mach ich das später", "ok, mach ich selbst in der App", "dann warte ich", "dann nicht".
 _NOT_AHEAD = re.compile(r"\b(?:nicht|kein\w*|sp(?:ä|ae)ter|morgen|selbst|selber|allein\w*|in der app|warte\w*|"
                         r"zuhause|zu hause|abends|heute abend|wochenende|nochmal|noch mal|ruf\w*|anruf\w*)\b")

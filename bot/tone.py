@@ -16,7 +16,7 @@ _UPSET = re.compile(
     r"unverschämt\w*|unverschaemt\w*|sauerei|zumutung|nervt|genervt|nervig|ärger\w*|aerger\w*|wütend|wuetend|"
     r"sauer|reicht (mir|es)|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
     r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*|quatsch|kacke|"
-    r"bedient|schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
+    r"bedient|(?:alles|ist|is|so|der\s+reinste|totaler|kompletter)\s+(?:(?:doch|ja|nur|a|ein|der|alles)\s+)*schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
     r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
     r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir|"
     r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
@@ -39,7 +39,7 @@ _PERSON = re.compile(
     r"(?:menschen?|menschn|mitarbeiter\w*|mitarbeita\w*|person|berater\w*|sachbearbeiter\w*|kolleg\w*)\b"
     r"|\bmit\s+am\s+(?:echtn?\s+|richtign?\s+)?(?:menschn?|mitarbeit\w*)\b"
     r"|\b(?:gibt\s+es|gibt's|habt\s+ihr|haben\s+sie|gebt\s+mir|geben\s+sie\s+mir|verbinde\w*|will|m(?:ö|oe)chte|"
-    r"h(?:ä|ae)tte\s+gern)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*|"
+    r"h(?:ä|ae)tte\s+gern|brauch\w*)\b[^.?!]*\b(?:jemand\w*|niemand\w*)\b[^.?!]*\b(?:telefon\w*|sprechen|reden|erkl(?:ä|ae)r\w*|"
     r"pers(?:ö|oe)nlich)"
     # "Holen Sie bitte einen Kollegen", "gibt's bei euch auch echte Leute?"
     r"|\bhol(?:en)?\s+(?:sie\s+)?(?:mir\s+)?(?:bitte\s+|mal\s+)*(?:einen?|jemand\w*)\b"
@@ -60,7 +60,7 @@ _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+
                                   r"|\bis\s+(?:des|das|dat)\s+(?:a|e|ein|eine)\b"
                                   r"|\b(?:sind|seid)\s+(?:sie|ihr)\b(?:\s+\w+)?\s+(?:ein|eine|echt|wirklich|ne)\b")
 #: Thanks, in German and the languages members write in.
-_THANKS = re.compile(r"\b(?:danke\w*|dankesch(?:ö|oe)n|dankschee|dankesch(?:ee|ea)|danksch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
+_THANKS = re.compile(r"\b(?:danke\w*|dnake|danek|dnke|dake|danle|danjke|dankesch(?:ö|oe)n|dankschee|dankesch(?:ee|ea)|danksch(?:ö|oe)n|vielen dank|merci|thx|thanks?|thank you|te(?:ş|s)ekk(?:ü|u)r\w*|"
                      r"sa(?:ğ|g)ol\w*|grazie|gracias|vergelt'?s\s+gott|spasibo|spasiba|dzi(?:ę|e)kuj(?:ę|e)|shukran|obrigad[oa]|"
                      r"спасибо|شكرا)\b")
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").

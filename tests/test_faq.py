@@ -262,3 +262,18 @@ def test_a_topic_that_needs_its_words_is_not_answered_without_them():
     assert faq.is_confident(sure, "wie lange dauert das video ident")
     assert faq.is_confident(sure)  # no text: nothing to check
     assert faq.load_catalog().get("nect_duration").named_in("Wie lang dauert die Identifiezierung mit nect?")
+
+
+@pytest.mark.parametrize("text, covered", [
+    ("Bis wann ist da jemand am Telefon?", False),
+    ("und welche android version brauch ich mindestens", False),
+    ("Ich hab ein altes iPhone 6, funktioniert die App da drauf?", False),
+    ("kann meine frau sich mit der gleichen email adresse registrieren?", False),
+    ("werden meine ausweisdaten da dauerhaft gespeichert?", False),
+    ("Kann ich Handy und Tablet gleichzeitig als 2FA-Gerät registrieren?", False),
+    ("Bis wann ist der QR-Code gültig?", True),
+    ("bis wann kann ich das Video machen?", True),
+    ("Welche E-Mail-Adresse soll ich angeben?", True),
+])
+def test_questions_the_faq_does_not_answer_by_their_words(text: str, covered: bool):
+    assert faq.not_covered_cue(text) is not covered

@@ -364,3 +364,24 @@ def test_someone_elses_email_after_the_email_answer_gets_that_answer_again():
     assert followups.context_first("utter_faq/email_address", "faq", "Kann ich auch die Adresse von meinem Mann nehmen?")
     assert followups.resolve("Kann ich auch die Adresse von meinem Mann nehmen?", ["utter_faq/email_address"]) == \
         "utter_faq/email_address"
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("und was ist damit jetzt genau geschützt", "utter_twofa_already_active", "utter_faq/protected_functions"),
+    ("bekomm ich die nicht per sms geschickt?", "utter_faq/twofa_pin", "utter_faq/twofa_pin"),
+    ("ich hab zwei adressen, eine alte und eine neue, welche nehm ich", "utter_faq/email_address",
+     "utter_faq/email_address"),
+    ("Ich hatte es auf einen Zettel geschrieben und der ist weg", "utter_faq/password_forgotten",
+     "utter_faq/password_forgotten"),
+    ("Ich habe mein Handy verloren", "utter_faq/password_forgotten", None),
+    ("wo kann ich das machen", "utter_complaint", "utter_complaint"),
+    ("Ist die App auf meinem Handy dann noch eingerichtet oder muss ich das nochmal machen?",
+     "utter_password_letter_ordered", "utter_faq/new_password_2fa"),
+    ("Ich hab aber nur einen Computer daheim", "utter_faq/app_required", "utter_faq/app_required"),
+    ("und ohne handy", "utter_faq/app_required", None),
+    ("hab ich nich", "utter_faq/qr_code", "utter_faq/health_card_digits"),
+    ("Wie lange werden die Aufnahmen von meinem Ausweis gespeichert?", "utter_faq/nect_what", None),
+    ("Wird da was gespeichert?", "utter_faq/nect_what", "utter_faq/nect_privacy"),
+])
+def test_follow_ups_members_of_scripts_22_and_23_asked(text, last, answer):
+    assert followups.resolve(text, last) == answer

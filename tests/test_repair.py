@@ -324,7 +324,7 @@ def test_thanks_that_starts_like_a_yes_orders_no_letter(text: str, intent: str):
     assert (decision.action, decision.response) == (INVALID, "utter_invalid_letter_confirmed")
 
 
-@pytest.mark.parametrize("text", ["danke", "alles klar danke dir", "gut, dann warten wir noch. danke"])
+@pytest.mark.parametrize("text", ["danke", "alles klar danke dir"])
 def test_plain_thanks_at_the_letter_confirmation_says_how_to_go_on(text: str):
     decision = interpret("letter_confirmed", text, "thank", 0.9, "resend_form")
     assert (decision.action, decision.response) == (SAY, "utter_task_go_on")
@@ -333,4 +333,19 @@ def test_plain_thanks_at_the_letter_confirmation_says_how_to_go_on(text: str):
 @pytest.mark.parametrize("text, action", [("ja danke", YES), ("gerne, danke", YES), ("danke, schicken Sie ihn", YES),
                                           ("nein danke", NO)])
 def test_thanks_with_a_clear_answer_keeps_the_answer(text: str, action: str):
+    assert interpret("letter_confirmed", text, "affirm", 0.9, "resend_form").action == action
+
+
+@pytest.mark.parametrize("text", ["ok dann wart ich noch", "gut, dann warten wir noch. danke", "ja, aber erst morgen",
+                                  "okay, ich warte lieber noch ab"])
+def test_waiting_at_the_letter_confirmation_is_a_no(text: str):
+    assert interpret("letter_confirmed", text, "affirm", 0.9, "resend_form").action == NO
+
+
+@pytest.mark.parametrize("text, action", [
+    ("ok das hab ich verstanden mit der post", INVALID),  # no clear yes: asked again
+    ("ok", YES), ("ok, mach das", YES), ("okay, dann schick ihn mir", YES), ("ok gerne", YES),
+    ("ja bitte, ich warte schon ewig", YES),
+])
+def test_a_weak_yes_orders_only_in_a_short_or_explicit_answer(text: str, action: str):
     assert interpret("letter_confirmed", text, "affirm", 0.9, "resend_form").action == action

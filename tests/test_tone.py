@@ -231,3 +231,13 @@ def test_asking_whether_someone_gets_in_touch_is_no_wish_for_a_person():
 ])
 def test_not_now(text: str, declines: bool):
     assert tone.declines_for_now(text) is declines
+
+
+@pytest.mark.parametrize("text, upset", [
+    ("Das ist doch alles ein Schmarrn, früher hat ein Anruf gereicht", True),
+    ("des is a Schmarrn mit eurer App", True),
+    # "Ah Schmarrn" corrects oneself ("oh, nonsense, I moved in summer"): no anger
+    ("Ah Schmarrn, i bin ja im Summa umzogn, vorher war i in Dingolfing", False),
+])
+def test_schmarrn_is_anger_only_when_it_judges_something(text: str, upset: bool):
+    assert tone.is_upset(text) is upset

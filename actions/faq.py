@@ -235,6 +235,10 @@ class ActionFrustration(Action):
             dispatcher.utter_message(response="utter_frustration")
             return [SlotSet("route", None)]
         dispatcher.utter_message(response="utter_frustration_brief")
+        text = tracker.latest_message.get("text") or ""
+        if faq.not_covered_cue(text):  # "Mist. Kann man das Zeitfenster nicht länger machen?"
+            dispatcher.utter_message(response="utter_not_covered")
+            return [SlotSet("route", None)]
         recent = recent_bot_responses(tracker)
         answer = followups.resolve(tracker.latest_message.get("text") or "", recent)
         if answer is not None:  # "Na toll, und wo genau in der App?" right after an answer: its context rule

@@ -27,6 +27,10 @@ from bot.store.models import LetterKind
 
 logger = logging.getLogger(__name__)
 
+#: How many turns back an unsure question inside a task looks for its context: the task's first questions and the
+#: "Möchten Sie das hier tun?" before them set none, the answer before them does.
+CONTEXT_TURNS = 6
+
 #: Slots that identify a member or hold a task's progress: cleared whenever a task ends.
 IDENTIFYING_SLOTS = ("insurance_number", "postcode", "email", "phone", "ident_method", "member_id", "ident_status",
                      "letter_confirmed", "ident_retry_number", "ident_retry", "next_task")
@@ -144,7 +148,7 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
         if decision.action == repair.SWITCH:
             return {slot: None, "ident_status": Status.SWITCHED.value, "next_task": decision.form}
         text = (tracker.latest_message or {}).get("text") or ""
-        context = followups.resolve(text, recent_bot_responses(tracker)) \
+        context = followups.resolve(text, recent_bot_responses(tracker, turns=CONTEXT_TURNS)) \
             if decision.action == repair.SAY and decision.response in repair.NOT_AN_ANSWER \
             and followups.is_short(text) else None
         if context is not None:
@@ -156,7 +160,7 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
             if not answered_faq_instead(dispatcher, tracker):
                 # unsure alone, clear after what came before the task ("muss ich 2fa dann neu machen" in the
                 # new-password task right after the answer on a new password by post)
-                context = followups.resolve(text, recent_bot_responses(tracker))
+                context = followups.resolve(text, recent_bot_responses(tracker, turns=CONTEXT_TURNS))
                 if context is None:
                     dispatcher.utter_message(response="utter_task_unclear")
                     return {slot: None}

@@ -195,10 +195,23 @@ class FaqConfidenceGate(GraphComponent):
                 message.set(followups.OTHERWISE, standing, add_to_output=True)
                 _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                 continue
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, FOLLOW_UP, FRUSTRATION) \
+                    and faq.not_covered_cue(text) and tone.is_upset(text) and "?" in text:
+                # "Mist. Kann man das Zeitfenster nicht länger machen?": sorry, then that the FAQ does not say
+                # (action_frustration), not a topic the other words suggest
+                message.set(tone.UPSET_QUESTION, True, add_to_output=True)
+                _choose_intent(message, FRUSTRATION, intent.get("confidence", 0.0))
+                continue
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, FOLLOW_UP) \
                     and faq.not_covered_cue(text) and not tone.is_upset(text):
                 # costs, data passed on, the hotline's hours: the FAQ says nothing, whatever topic the words suggest
                 _choose_follow_up_or(message, NOT_COVERED, text, intent)
+                continue
+            cued = catalog.get(faq.topic_cue(text) or "")
+            if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) \
+                    and cued is not None and not tone.is_upset(text):
+                # "Ich hab grad keinen Ausweis da, geht das auch anders?": the wording decides the topic
+                _choose_topic(message, cued)
                 continue
             if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
                     and not validation.looks_like_data(text):

@@ -188,12 +188,17 @@ _NOT_COVERED_CUES = re.compile(
     r"|\b(?:geklaut|gestohlen|entwendet|klaut)\b[^.?!]*\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*"
     r"|\bhuawei\b|\bohne\s+(?:den\s+)?google\b|\bharmony\s*os\b"
     r"|\b(?:zugang|konto|account)\b[^.?!]*\b(?:gesperrt|sperr\w*)\b|\b(?:gesperrt|sperr\w*)\b[^.?!]*\b(?:zugang|konto|account)\b"
-    r"|\b(?:drei|3|mehrmals|zu\s+oft)\s*(?:mal\s+)?falsch\b|\btls\s*v?\d"
+    # (a PIN entered wrongly too often is reset as the FAQ says)
+    r"|^(?![^.?!]*\bpin\b)[^.?!]*\b(?:drei|3|mehrmals|zu\s+oft)\s*(?:mal\s+)?falsch\b|\btls\s*v?\d"
     # until when someone answers the phone; the app's system requirements; one e-mail address for two members
     r"|\bbis\s+wann\b[^.?!]*\b(?:telefon\w*|jemand|erreichbar|hotline|anrufen)\b"
     r"|\b(?:android|ios)[\s-]*(?:version\w*|\d)|\bversion\w*\b[^.?!]*\b(?:android|ios|iphone)\b|\biphone\s*\d"
     r"|\bmindest\w*\s*(?:version|anforderung|voraussetzung)\w*[^.?!]*\b(?:handy|smartphone|app|android|ios|iphone)\b"
     r"|\b(?:gleiche\w*|dieselbe\w*|selbe\w*|gemeinsame\w*)\s+(?:e-?mail|mail)\w*"
+    # what NECT keeps of one's face or ID; how long the approval window is (the FAQ names no length)
+    r"|\bspeicher\w*\b[^.?!]*\b(?:gesicht\w*|foto\w*|bilder?|video\w*|aufnahme\w*|ausweis\w*)\b"
+    r"|\b(?:gesicht\w*|foto\w*|bilder?|aufnahme\w*)\b[^.?!]*\b(?:gespeichert|speicher\w*)\b"
+    r"|\bwie\s*lang\w*\b[^.?!]*\bzeitfenster\w*\b|\bzeitfenster\w*\b[^.?!]*\bwie\s*lang\w*\b"
     # a longer time window for an approval (the FAQ names none)
     r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 
@@ -201,6 +206,31 @@ _NOT_COVERED_CUES = re.compile(
 def not_covered_cue(text: str) -> bool:
     """True for a question the FAQ does not answer by its words alone (costs, data passed on, hotline hours)."""
     return bool(_NOT_COVERED_CUES.search((text or "").casefold()))
+
+
+#: Wordings that decide the topic whatever the selector's ranking: (topic, words, more words, unless).
+#: "Ich hab grad keinen Ausweis da, geht das auch anders?" asks for the letter, not which documents NECT takes;
+#: "Ich hab ein neues Handy. Wie bekomme ich die 2FA da drauf?" is the activation, not the app download.
+_TOPIC_CUES = (
+    ("letter_alternative",
+     re.compile(r"\b(?:ohne|kein\w*)\s+(?:g(?:ü|ue)ltig\w*\s+)?(?:ausweis\w*|perso\w*|personalausweis\w*|reisepass)\b"),
+     re.compile(r"\b(?:ander\w*\s+(?:m(?:ö|oe)glichkeit|weg)|alternative\w*|anders|sonst\s+wie)\b"), None),
+    ("twofa_activation",
+     re.compile(r"\bneue[sn]?\s+(?:handy|smartphone|ger(?:ä|ae)t|telefon|iphone|tablet)\b"),
+     re.compile(r"\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*|freigabe\w*|(?:ü|ue)bertrag\w*|umzieh\w*|mitnehm\w*|"
+                r"einricht\w*|aktivier\w*|drauf|r(?:ü|ue)ber)\b"),
+     re.compile(r"passwort|kennwort|\bpin\b|vergess|verloren|geklaut|gestohlen|kaputt|herunterlad|runterlad|download|"
+                r"installier|\bwo\s+(?:bekomm|krieg|find)")),
+)
+
+
+def topic_cue(text: str) -> str | None:
+    """The topic a message's wording decides, if any (``_TOPIC_CUES``)."""
+    folded = (text or "").casefold()
+    for topic, words, more, unless in _TOPIC_CUES:
+        if words.search(folded) and more.search(folded) and not (unless and unless.search(folded)):
+            return topic
+    return None
 
 
 def is_certain(parse_data: Mapping[str, Any]) -> bool:

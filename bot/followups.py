@@ -150,7 +150,9 @@ STANDING = frozenset({LETTER_TIME, FOUR_DIGITS, ACTIVATION_WAYS})
 
 #: "wie lange braucht die Post so ungefähr?", "brief registrierung wie lang bis der da is": how long a letter
 #: takes. The FAQ only says "Postzustellzeiten"; utter_followup_letter_time says that, without a context too.
-_LETTER_TIME = re.compile(r"\bwie\s*lang\w*\b[^.?!]*\b(?:brief|post|zustellung)\b|\b(?:brief|post)\b[^.?!]*\bwie\s*lang\w*\b")
+_LETTER_TIME = re.compile(r"\bwie\s*lang\w*\b[^.?!]*\b(?:brief|post|zustellung)\b|\b(?:brief|post)\b[^.?!]*\bwie\s*lang\w*\b"
+                          # "Ich hab mich per Brief registriert. Wann kommt der denn?", "wann kimmt denn da Briaf?"
+                          r"|\b(?:brief|briaf|post)\b.*\bwann\s+(?:kommt|kimmt|kumt)\b|\bwann\s+(?:kommt|kimmt|kumt)\b[^.?!]*\b(?:brief|briaf)\b")
 _NOT_LETTER_TIME = re.compile(r"video|nect|selfie|ident|qr|code|g(?:ü|ue)ltig|passwort|pin\b|freigabe|warte\w*\s+(?:ich\s+)?schon|seit\b")
 
 

@@ -269,6 +269,11 @@ _SELF = re.compile(r"\b(?:mach|mache|probier\w*|versuch\w*)\s+ich\b|\bich\s+(?:m
 #: Waiting or later ("ok dann wart ich noch", "lieber morgen"): no yes to the letter now.
 _DEFERS = re.compile(r"\b(?:(?:dann\s+)?wart\w*\s+(?:ich|wir|i)\b(?!\s+(?:schon|seit|ja))|ich\s+wart\w*\s+(?:noch|lieber|erst|mal|halt|ab)\b"
                      r"|abwart\w*|sp(?:ä|ae)ter|morgen|erst\s*mal\s+nicht|lieber\s+nicht)")
+#: "ok dann nicht": a no. Negations and words of doubt, parting or a pause make no yes of "ja" or "ok".
+_THEN_NOT = re.compile(r"\bdann\s+(?:eben\s+|halt\s+|lieber\s+|doch\s+)?(?:nicht|ned|net|nich|keinen?)\b")
+_NEGATED = re.compile(r"\b(?:nicht|nich|ned|net|kein\w*|nein|ne|nee|n(?:ö|oe)|jein)\b")
+_NOT_A_YES = re.compile(r"\b(?:vielleicht|moment|frage|tsch(?:ü|ue)ss?|ciao|bye|servus|verstanden|wissen|keine\s+ahnung|"
+                        r"schon\s+gut|passt\s+scho\w*|mhm+|hm+|aha|(?:ü|ue)berleg\w*|nachdenk\w*|eventuell|evtl)\b")
 #: "ok", "klar", "passt" start a yes only in a short message ("ok, mach das"), or with an explicit yes or order.
 _WEAK_YES_START = re.compile(r"^\W*(?:ok|okay|klar|passt|gut)\b")
 WEAK_YES_MAX_WORDS = 3
@@ -301,6 +306,12 @@ def read_confirmation(text: str, intent: str, confidence: float) -> Optional[Dec
     elif answer is None and _YES_START.search(folded) and not re.search(r"\b(nicht|kein|nein)\b", folded) \
             and not asks_instead:
         answer = "yes"
+    if answer != "no" and not _ORDERS.search(folded) and not asks_instead:
+        if _THEN_NOT.search(folded):
+            return Decision(NO)  # "ok dann nicht"
+        if validation.parse_yes_no(text) != "yes" and (_NEGATED.search(folded) or _NOT_A_YES.search(folded)):
+            # "ja weiß ich nicht", "passt scho", "ja moment", "ok tschüss": no clear yes, asked again
+            return Decision(INVALID, response="utter_invalid_letter_confirmed")
     # "ok danke" after an answer thanks for it; "danke" to an offer may even mean "no, thanks": no letter on it
     thanks_only = bool(_THANKS.search(folded)) and not _EXPLICIT_YES.search(folded) and not _ORDERS.search(folded)
     if answer != "no" and thanks_only and (answer == "yes" or _YES_START.search(folded) or intent == "affirm"):

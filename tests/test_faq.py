@@ -277,3 +277,25 @@ def test_a_topic_that_needs_its_words_is_not_answered_without_them():
 ])
 def test_questions_the_faq_does_not_answer_by_their_words(text: str, covered: bool):
     assert faq.not_covered_cue(text) is not covered
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("Ich hab grad keinen Ausweis da, geht das auch anders?", "letter_alternative"),
+    ("Gibts noch ne andere Möglichkeit ohne Ausweis?", "letter_alternative"),
+    ("Welche Ausweise gehen für das Video?", None),
+    ("Ich hab ein neues Handy. Wie bekomme ich die 2FA da drauf?", "twofa_activation"),
+    ("Ich habe ein neues Smartphone. Wie bekomme ich die Freigabe jetzt auf das neue Gerät?", "twofa_activation"),
+    ("Neues Handy, wo bekomme ich die App her?", None),
+    ("Neues Handy, muss ich nach dem neuen Passwort die 2FA neu machen?", None),
+])
+def test_wordings_that_decide_the_topic(text: str, topic):
+    assert faq.topic_cue(text) == topic
+
+
+def test_topic_cues_agree_with_the_training_and_held_out_labels():
+    for path in [*sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")), PROJECT_ROOT / "tests" / "nlu_holdout.yml",
+                 PROJECT_ROOT / "tests" / "nlu_dev.yml"]:
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(item.get("examples") or "").splitlines():
+                cued = faq.topic_cue(line.strip()[2:])
+                assert cued is None or f"faq/{cued}" == item["intent"], (path.name, line)

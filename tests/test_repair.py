@@ -349,3 +349,15 @@ def test_waiting_at_the_letter_confirmation_is_a_no(text: str):
 ])
 def test_a_weak_yes_orders_only_in_a_short_or_explicit_answer(text: str, action: str):
     assert interpret("letter_confirmed", text, "affirm", 0.9, "resend_form").action == action
+
+
+@pytest.mark.parametrize("text", ["ok verstanden", "hmm ok", "passt scho", "schon gut", "ja weiß ich nicht", "ja nee",
+                                  "jein", "ok tschüss", "mhm", "ja, vielleicht", "ja moment", "gut zu wissen"])
+def test_no_clear_yes_orders_no_letter_whatever_the_intent(text: str):
+    """The intent classifier may read any of these as a yes; the words decide: asked again, ja or nein."""
+    decision = interpret("letter_confirmed", text, "affirm", 0.99, "resend_form")
+    assert (decision.action, decision.response) == (INVALID, "utter_invalid_letter_confirmed")
+
+
+def test_then_not_is_a_no():
+    assert interpret("letter_confirmed", "ok dann nicht", "affirm", 0.99, "resend_form").action == NO

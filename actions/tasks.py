@@ -157,10 +157,17 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
             dispatcher.utter_message(response="utter_task_resume")
             return {slot: None}
         if decision.action == repair.FAQ:
-            if not answered_faq_instead(dispatcher, tracker):
+            recent = recent_bot_responses(tracker, turns=CONTEXT_TURNS)
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            first = followups.resolve(text, recent) \
+                if followups.context_first(followups.context_of(recent), intent, text) else None
+            if first is not None:
+                # "telefonnummer?" right after a failed identification: the hotline, not the phone number's format
+                dispatcher.utter_message(response=first)
+            elif not answered_faq_instead(dispatcher, tracker):
                 # unsure alone, clear after what came before the task ("muss ich 2fa dann neu machen" in the
                 # new-password task right after the answer on a new password by post)
-                context = followups.resolve(text, recent_bot_responses(tracker, turns=CONTEXT_TURNS))
+                context = followups.resolve(text, recent)
                 if context is None:
                     dispatcher.utter_message(response="utter_task_unclear")
                     return {slot: None}

@@ -263,6 +263,13 @@ _WHERE_IS_THAT = re.compile(r"^\W*(?:und\s+)?wo\s+(?:genau\s+)?(?:mach|mache|tip
                             r"\s+ich\s+(?:das|des|dies)\b")
 
 
+def context_of(recent: Sequence[Context]) -> Optional[str]:
+    """The response that sets the context among the bot's recent responses (latest first): the first that is no task
+    question and no reply without a context of its own."""
+    return next((step for step in recent if isinstance(step, str) and not step.startswith(TASK_QUESTION)
+                 and step not in NO_CONTEXT), None)
+
+
 def context_first(previous_response: Optional[str], intent: Optional[str], text: str) -> bool:
     """True when a rule marked ``first`` knows ``text`` right after ``previous_response``: its answer wins over
     the topic the NLU is sure of ("Selfie ist schwer für mich. Kann per Post?" after the forgotten password is

@@ -102,8 +102,9 @@ def answers_a_task_question(text: str) -> bool:
         # "Video ist nichts für sie, lieber ganz normal mit der Post": a method chosen in a few more words
         from bot import requests
 
-        return len(text.split()) <= MAX_CHOICE_WORDS and validation.chosen_method(text) is not None \
-            and bool(_CHOOSES_IN_MORE_WORDS.search(text.casefold())) and not requests.is_action_request(text)
+        chosen = validation.chosen_method(text) is not None and bool(_CHOOSES_IN_MORE_WORDS.search(text.casefold()))
+        return len(text.split()) <= MAX_CHOICE_WORDS and (chosen or validation.chosen_against_other(text) is not None) \
+            and not requests.is_action_request(text)
     return validation.parse_ident_method(text) is not None \
         or validation.parse_yes_no(text) is not None or bool(_YES_START.search(text.casefold()))
 
@@ -252,6 +253,9 @@ def read_method(text: str) -> Optional[Decision]:
     if validation.is_method_question(text):
         return Decision(SAY, response="utter_ident_method_compare", resume=True)
     folded = text.casefold()
+    against = validation.chosen_against_other(text)
+    if against is not None and not _QUESTION_START.search(folded):
+        return Decision(FILL, {"ident_method": against})  # "video bitte, brief dauert mir zu lang"
     chooses = _CHOOSES_STRONGLY.search(folded) or (_CHOOSES.search(folded) and not _QUESTION_START.search(folded))
     if "?" in text and len(text.split()) >= 3 and followups.asks(text) and not chooses:
         # "Was ist das NECT, muss ich da was installieren?" asks about a method before choosing: answered, then

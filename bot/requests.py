@@ -31,6 +31,11 @@ _STRONG_FRAME = re.compile(
     # needing a new one: "meine Mutter braucht ein neues Passwort", "dann brauche ich wohl nur ein neues Passwort"
     r"|\bbrauch(?:e|t|en)?\s+(?:(?:ich|wir|sie|er)\s+)?(?:wohl\s+|nur\s+|jetzt\s+|halt\s+|dringend\s+)*(?:ein|e|en|'n)\s+neue[sn]?\s+"
     r"(?:passwort|kennwort|brief|pin|qr)"
+    # "pw vergessen kann ich neues per brief bekommen" (not "Kann ich die Zugangsdaten auch per Post bekommen?")
+    r"|\bkann\s+ich\s+(?:ein\s+|n\s+|'n\s+)?neue[sn]?\b[^.?!]*\b(?:per|mit|(?:ü|ue)ber)\s+(?:der\s+|dem\s+)?(?:brief|post)\b"
+    r"[^.?!]*\b(?:bekommen|kriegen|haben|erhalten)\b"
+    # a bare "pin reset", "passwort zurücksetzen"
+    r"|^\W*(?:die\s+|meine?\s+)?(?:pin|passwort|pw|kennwort)\s+(?:reset|resetten|zur(?:ü|ue)cksetzen|neu\s+setzen)\W*$"
     # "kann man den nicht einfach nochmal losschicken?"
     # "kann ich den nicht hier bei Ihnen nochmal anfordern?"
     r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"
@@ -131,7 +136,7 @@ def requested_task(parse_data: Mapping[str, Any], catalog: "faq.Catalog") -> Opt
 #: What each task is called in a request, when neither model names it ("kannst du mich registrieren?").
 _NAMED_TASKS = (
     ("request_pin_reset", re.compile(r"\bpin\b")),
-    ("request_new_password", re.compile(r"passwort|kennwort")),
+    ("request_new_password", re.compile(r"passwort|kennwort|\bpw\b")),
     ("check_2fa_activation", re.compile(r"qr|2fa|zwei[- ]?faktor|2[- ]faktor")),
     ("request_letter_resend", re.compile(r"brief|zugangsdaten|post\b")),
     ("start_registration", re.compile(r"registrier|anmeld|\bmeld\w*\s+(?:ich\s+)?mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen))|zugang\b|konto|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|o'?meld"
@@ -158,8 +163,8 @@ _BY_LETTER = re.compile(r"\b(?:per|mit|(?:ü|ue)ber|via)\s+(?:der\s+|dem\s+|den\
 def named_task(text: str) -> Optional[str]:
     """The task a request names in its own words, if exactly one."""
     folded = (text or "").casefold()
-    if re.search(r"registrier|anmeld", folded):
-        folded = _BY_LETTER.sub(" ", folded)
+    if re.search(r"registrier|anmeld|passwort|kennwort|\bpw\b", folded):
+        folded = _BY_LETTER.sub(" ", folded)  # "neues Passwort per Brief": the letter is the way, not the task
     named = [task for task, pattern in _NAMED_TASKS if pattern.search(folded)]
     return named[0] if len(named) == 1 else None
 

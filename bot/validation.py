@@ -271,6 +271,30 @@ def chosen_method(raw: str) -> Optional[str]:
     return parse_ident_method(text)
 
 
+#: A method chosen with the other one turned down in the same message ("video bitte, brief dauert mir zu lang",
+#: "Per Brief bitte, das Video schafft er nicht", "Video ist nichts für sie, lieber ganz normal mit der Post").
+_CLAUSES = re.compile(r"[,.;!?]+|\s+(?:und|aber|weil|denn|da)\s+")
+_CHOOSING = re.compile(r"\b(?:bitte|lieber|nehm\w*|mach\w*|will|m(?:ö|oe)cht\w*|w(?:ä|ae)hl\w*|per|via|gern\w*)\b")
+_TURNED_DOWN = re.compile(r"\b(?:nicht|nichts|nix|ned|kein\w*|zu\s+lang\w*|dauert|schafft|mag|ohne)\b")
+
+
+def chosen_against_other(raw: str) -> Optional[str]:
+    """The method chosen in one clause while another clause turns the other down, or ``None``."""
+    text = (raw or "").casefold()
+    chosen, declined = set(), set()
+    for clause in (c.strip() for c in _CLAUSES.split(text) if c and c.strip()):
+        method = parse_ident_method(clause)
+        if method is None:
+            continue
+        if _TURNED_DOWN.search(clause):
+            declined.add(method)
+        elif _CHOOSING.search(clause):
+            chosen.add(method)
+    if len(chosen) == 1 and len(declined) == 1 and not chosen & declined:
+        return next(iter(chosen))
+    return None
+
+
 def method_named_with_task(raw: str) -> Optional[str]:
     """The method a registration request names outright ("registrieren per Brief", "Registrierung per Video
     bitte"), or ``None``; "aber ohne Video" or "kein Brief" names none."""

@@ -361,3 +361,18 @@ def test_no_clear_yes_orders_no_letter_whatever_the_intent(text: str):
 
 def test_then_not_is_a_no():
     assert interpret("letter_confirmed", "ok dann nicht", "affirm", 0.99, "resend_form").action == NO
+
+
+@pytest.mark.parametrize("text, method", [("video bitte, brief dauert mir zu lang", "video"),
+                                          ("Per Brief bitte, das Video schafft er nicht", "letter")])
+def test_a_method_with_a_reason_against_the_other_is_the_choice(text: str, method: str):
+    decision = interpret("ident_method", text, "faq", 0.9, "registration_form")
+    assert (decision.action, decision.values) == (FILL, {"ident_method": method})
+    assert repair.answers_a_task_question(text)  # typed when no task runs: "Gerade läuft kein Vorgang"
+
+
+def test_going_ahead_after_the_letter_time_reply_keeps_the_task_before_it():
+    assert repair.context_task("utter_followup_letter_time", (), ["utter_faq/letter_alternative"]) == "start_registration"
+    assert repair.context_task("utter_followup_letter_time", (), ["utter_followup_password_by_post"]) == \
+        "request_new_password"
+    assert repair.context_task("utter_followup_letter_time") is None

@@ -261,3 +261,47 @@ def test_whether_one_is_registered_is_looked_up_by_the_registration():
     assert requests.own_state_task("Wie registriere ich mich?") is None
     assert requests.own_state_task("Meine Frage wäre, ob ich mit meinem alten Registrierungsbrief noch die 2FA "
                                    "einrichten kann") == "check_2fa_activation"
+
+
+@pytest.mark.parametrize("text, task", [
+    ("anmelden online filiale", "start_registration"),
+    ("pin reset", "request_pin_reset"),
+    ("passwort zurücksetzen", "request_new_password"),
+    ("pw vergessen kann ich neues per brief bekommen", "request_new_password"),
+    ("Hallo, ich möchte für meinen Vater diese Online-Filiale einrichten, er kommt mit dem Handy nicht zurecht",
+     "start_registration"),
+    ("Also gut, dann meld ich mich mal an", "start_registration"),
+])
+def test_requests_members_of_scripts_22_to_25_typed(text: str, task: str):
+    assert requests.is_action_request(text)
+    assert requests.named_task(text) == task
+
+
+@pytest.mark.parametrize("text", ["anmelden geht nicht", "registrieren klappt einfach nicht",
+                                  "Kann ich die Zugangsdaten auch per Post bekommen?", "wie kann ich die pin reset machen"])
+def test_problems_and_questions_are_no_requests(text: str):
+    assert not requests.is_action_request(text)
+
+
+def test_a_request_with_a_problem_beside_it_stays_a_request():
+    assert requests.is_action_request("schicken Sie mir den Brief, das Video geht nicht")
+
+
+@pytest.mark.parametrize("text, asks", [("ist mein brief schon unterwegs", True),
+                                        ("Servus, is mei Brief mit de Zugangsdaten scho rausganga?", True),
+                                        ("ist der brief in der regel lange unterwegs", False)])
+def test_letter_status_questions(text: str, asks: bool):
+    assert requests.is_letter_status_question(text) is asks
+
+
+@pytest.mark.parametrize("text, task", [("Ich wollte nur wissen, ob mein 2FA eingerichtet ist.", "check_2fa_activation"),
+                                        ("ob die 2fa bei mir schon aktiv ist", "check_2fa_activation"),
+                                        ("weiß nicht ob 2fa aktiviert werden muss", None)])
+def test_the_own_2fa_state_is_looked_up(text: str, task):
+    assert requests.own_state_task(text) == task
+
+
+@pytest.mark.parametrize("text, ahead", [("ok dann mach mal", True), ("ok lieber per brief", True),
+                                         ("ach nee doch lieber per brief", False), ("mach mal schneller", False)])
+def test_going_ahead_in_few_words(text: str, ahead: bool):
+    assert requests.goes_ahead(text) is ahead

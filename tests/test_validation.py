@@ -316,3 +316,16 @@ def test_a_method_chosen_in_passing_but_not_one_turned_down():
 
     assert validation.chosen_method("ok dann brief") == "letter"
     assert validation.chosen_method("ok dann mach ich das jetzt, aber ohne Video") is None
+
+
+@pytest.mark.parametrize("text, method", [
+    ("video bitte, brief dauert mir zu lang", "video"),
+    ("Video ist nichts für sie, lieber ganz normal mit der Post", "letter"),
+    ("Per Brief bitte, das Video schafft er nicht", "letter"),
+    ("ich will keinen brief, lieber video", "video"),
+    ("Brief oder Video, was ist besser?", None),
+    ("Video bitte", None),  # one method alone: read by parse_ident_method
+    ("Ich hätte gern eine Auskunft zu meinem Brief von gestern", None),
+])
+def test_a_method_chosen_with_the_other_turned_down(text: str, method):
+    assert v.chosen_against_other(text) == method

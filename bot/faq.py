@@ -199,6 +199,12 @@ _NOT_COVERED_CUES = re.compile(
     r"|\bspeicher\w*\b[^.?!]*\b(?:gesicht\w*|foto\w*|bilder?|video\w*|aufnahme\w*|ausweis\w*)\b"
     r"|\b(?:gesicht\w*|foto\w*|bilder?|aufnahme\w*)\b[^.?!]*\b(?:gespeichert|speicher\w*)\b"
     r"|\bwie\s*lang\w*\b[^.?!]*\bzeitfenster\w*\b|\bzeitfenster\w*\b[^.?!]*\bwie\s*lang\w*\b"
+    # whether the app's data are lost on a reset; a confirmation mail; switching 2FA off (the FAQ says nothing)
+    r"|\b(?:sind|ist|gehen|geht|werden|wird|bleib\w*)\b[^.?!]*\b(?:daten|sachen|dokumente|unterlagen|inhalte|nachrichten|postfach)\b"
+    r"[^.?!]*\b(?:(?<!dem )weg|verloren|gel(?:ö|oe)scht|erhalten)\b|\bverlier\w*\s+ich\b[^.?!]*\b(?:daten|sachen|dokumente|unterlagen|inhalte)\b"
+    r"|\bohne\s+dass\b[^.?!]*\b(?:gel(?:ö|oe)scht|l(?:ö|oe)sch\w*)\b"
+    r"|\b(?:bekomm|krieg|erhalt|erh(?:ä|ae)lt)\w*\s+(?:ich|man)\s+(?:\w+\s+)?(?:eine|ne|'ne)\s+(?:e-?mail|mail|best(?:ä|ae)tigung\w*)\b"
+    r"|\b(?:ausschalt\w*|abschalt\w*|deaktivier\w*|ausstell\w*)\b"
     # a longer time window for an approval (the FAQ names none)
     r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 
@@ -215,6 +221,10 @@ _TOPIC_CUES = (
     ("letter_alternative",
      re.compile(r"\b(?:ohne|kein\w*)\s+(?:g(?:ü|ue)ltig\w*\s+)?(?:ausweis\w*|perso\w*|personalausweis\w*|reisepass)\b"),
      re.compile(r"\b(?:ander\w*\s+(?:m(?:ö|oe)glichkeit|weg)|alternative\w*|anders|sonst\s+wie)\b"), None),
+    # "muss ich die nect app extra runterladen?": the NECT app, not the app the online branch needs
+    ("nect_what", re.compile(r"\bnect\b[^.?!]*\b(?:muss|soll|brauch\w*)\b|\b(?:muss|soll|brauch\w*)\b[^.?!]*\bnect\b"),
+     re.compile(r"\b(?:runterlad\w*|herunterlad\w*|download\w*|installier\w*|extra\s+laden|laden)\b"),
+     re.compile(r"\bwo\b|\bwoher\b|store|\bfind\w*|installiert|heruntergeladen|runtergeladen|\bgeladen\b|schritt")),
     ("twofa_activation",
      re.compile(r"\bneue[sn]?\s+(?:handy|smartphone|ger(?:ä|ae)t|telefon|iphone|tablet)\b"),
      re.compile(r"\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*|freigabe\w*|(?:ü|ue)bertrag\w*|umzieh\w*|mitnehm\w*|"

@@ -166,7 +166,7 @@ def asks_letter_time(text: str) -> bool:
 #: "welche vier Ziffern will die App?": the QR-code way asks for the Versichertennummer's last four digits, the card
 #: way for the eGK card number's; utter_followup_four_digits says both (FAQ).
 _FOUR_DIGITS = re.compile(r"\b(?:4|vier)\s+(?:letzten\s+)?(?:ziffern|zahlen|stellen)\b|\bletzten\s+(?:4|vier)\b")
-_WHICH = re.compile(r"\bwelche\w*\b|\bwo\b|\bwoher\b|\bvorne\b|\bhinten\b|\bmeinen\s+sie\b|\bwas\s+(?:f(?:ü|ue)r|sind)\b|"
+_WHICH = re.compile(r"\bwelche\w*\b|\bwo\b|\bwoher\b|\bvorne\b|\bhinten\b|\bmeinen\s+sie\b|\bwas\s+(?:f(?:ü|ue)r|sind|genau)\b|"
                     r"\bvon\s+(?:der|welche\w*)\b")
 
 

@@ -35,7 +35,7 @@ _STRONG_FRAME = re.compile(
     r"|\bkann\s+ich\s+(?:ein\s+|n\s+|'n\s+)?neue[sn]?\b[^.?!]*\b(?:per|mit|(?:ü|ue)ber)\s+(?:der\s+|dem\s+)?(?:brief|post)\b"
     r"[^.?!]*\b(?:bekommen|kriegen|haben|erhalten)\b"
     # a bare "pin reset", "passwort zurücksetzen"
-    r"|^\W*(?:die\s+|meine?\s+)?(?:pin|passwort|pw|kennwort)\s+(?:reset|resetten|zur(?:ü|ue)cksetzen|neu\s+setzen)\W*$"
+    r"|^\W*(?:die\s+|meine?\s+)?(?:freigabe[- ]?)?(?:pin|passwort|pw|kennwort)\s+(?:reset|resetten|zur(?:ü|ue)cksetzen|neu\s+setzen)\W*$"
     # "kann man den nicht einfach nochmal losschicken?"
     # "kann ich den nicht hier bei Ihnen nochmal anfordern?"
     r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"

@@ -66,6 +66,7 @@ _THANKS = re.compile(r"\b(?:danke\w*|dnake|danek|dnke|dake|danle|danjke|dankesch
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
 _NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|kk?|top|cool|nice|jo|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
                     r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
+_ENDS_WITH_THANKS = re.compile(r"\b(?:danke\w*|vielen\s+dank|dankesch(?:ö|oe)n|thx|merci)\W*$")
 _TASK_WORDS = re.compile(r"registrier|anmeld|schick|bestell|zur(?:ü|ue)cksetz|pr(?:ü|ue)f|\bwill\b|m(?:ö|oe)chte|brauche")
 _ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es)\b")
 
@@ -95,6 +96,8 @@ def is_complaint(text: str) -> bool:
 #: Wanting to phone: calling ("ich rufe lieber an", "frag ich telefonisch nach") or the hotline's number.
 _PHONE = re.compile(
     r"\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b|\bich\s+ruf\w*\b[^.?!]*\ban\b"
+    # "Kann ich das nicht einfach am Telefon erledigen?"
+    r"|\b(?:am|per|übers|uebers|ueber\s+das|über\s+das)\s+telefon\s+(?:erledig\w*|kl(?:ä|ae)r\w*|mach\w*|besprech\w*|regel\w*)"
     r"|\btelefonisch\s+(?:nach|erreich|meld|kl(?:ä|ae)r|beraten)|\bfrag\w*\b[^.?!]*\btelefonisch\b"
     r"|\b(?:hotline|service|servicetelefon|kundenservice)\s*-?\s*(?:nr|nummer|telefonnummer)\b|\bservicenummer\b"
     r"|\b(?:gib|gebt|geben\s+sie)\s+(?:mir|uns)\s+(?:doch\s+|einfach\s+|mal\s+|bitte\s+|endlich\s+)*"
@@ -159,8 +162,9 @@ def is_thanks(text: str) -> bool:
     """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
     folded = (text or "").casefold().strip()
     words = folded.split()
-    if not words or len(words) > 10 or _ASKS.search(folded):
-        return False
+    if not words or (len(words) > 10 and not (len(words) <= 16 and _ENDS_WITH_THANKS.search(folded))) \
+            or _ASKS.search(folded):
+        return False  # "ah ok, mit dem QR code von der seite, gefunden. danke" ends with thanks
     short_thanks = len(words) <= 3 and bool(_THANKS.search(folded)) and not _THANKS_FOR_NOTHING.search(folded)
     if _TASK_WORDS.search(folded) or (is_upset(folded) and not short_thanks):
         # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks ("nervig. thx" is)

@@ -385,3 +385,31 @@ def test_someone_elses_email_after_the_email_answer_gets_that_answer_again():
 ])
 def test_follow_ups_members_of_scripts_22_and_23_asked(text, last, answer):
     assert followups.resolve(text, last) == answer
+
+
+@pytest.mark.parametrize("text, last, answer", [
+    ("Den Brief hab ich weggeworfen", "utter_faq/qr_code", "utter_faq/health_card_digits"),
+    ("Was mach ich da jetzt?", "utter_faq/letter_not_arrived", "utter_faq/letter_not_arrived"),
+    ("Auf der Webseite find ich das aber nirgends", "utter_faq/password_change", "utter_faq/password_change"),
+    ("und wenn er nächste Woche immer noch nicht da ist?", "utter_followup_letter_time", "utter_faq/letter_not_arrived"),
+    ("Video-Ident", "utter_registration_video_next", "utter_registration_video_next"),
+    ("Video, wie lange dauert das?", "utter_registration_video_next", "utter_faq/nect_duration"),
+    ("meine App zeigt aber nichts an", "utter_faq/approval_how", "utter_faq/approval_not_shown"),
+    ("telefonnummer?", ["utter_ask_insurance_number", "utter_ident_mismatch"], "utter_hotline_human"),
+    ("Welche Telefonnummer ist das dann?", "utter_faq/postcode_moved", "utter_faq/postcode_moved"),
+    ("und jetzt?", "utter_twofa_health_card", "utter_faq/health_card_digits"),
+    ("2fa nochmal nötig?", "utter_password_letter_ordered", "utter_faq/new_password_2fa"),
+    ("ich hab mit brief registriert", "utter_followup_four_digits", "utter_faq/qr_code"),
+])
+def test_follow_ups_members_of_scripts_24_to_27_asked(text, last, answer):
+    assert followups.resolve(text, last) == answer
+
+
+def test_four_digits_asked_with_what_exactly():
+    assert followups.asks_four_digits("was genau muss ich bei den 4 Ziffern eingeben?")
+
+
+@pytest.mark.parametrize("text", ["Moin, ich hab mich vor ca. 10 Tagen per Brief registriert. Wann kommt der denn?",
+                                  "wann kimmt denn da Briaf?"])
+def test_when_the_letter_comes_is_the_letter_time(text):
+    assert followups.asks_letter_time(text)

@@ -241,3 +241,10 @@ def test_not_now(text: str, declines: bool):
 ])
 def test_schmarrn_is_anger_only_when_it_judges_something(text: str, upset: bool):
     assert tone.is_upset(text) is upset
+
+
+def test_found_it_and_thanks_is_thanks_and_the_phone_wish():
+    assert tone.is_thanks("ah ok, mit dem QR code von der seite, gefunden. danke")
+    assert tone.is_thanks("dnake")
+    assert tone.wants_person("Kann ich das nicht einfach am Telefon erledigen?")
+    assert tone.wants_person("geht nicht per chat, ich brauch jemand am telefon")

@@ -222,7 +222,7 @@ _TOPIC_CUES = (
      re.compile(r"\b(?:ohne|kein\w*)\s+(?:g(?:ü|ue)ltig\w*\s+)?(?:ausweis\w*|perso\w*|personalausweis\w*|reisepass)\b"),
      re.compile(r"\b(?:ander\w*\s+(?:m(?:ö|oe)glichkeit|weg)|alternative\w*|anders|sonst\s+wie)\b"), None),
     # "muss ich die nect app extra runterladen?": the NECT app, not the app the online branch needs
-    ("nect_what", re.compile(r"\bnect\b[^.?!]*\b(?:muss|soll|brauch\w*)\b|\b(?:muss|soll|brauch\w*)\b[^.?!]*\bnect\b"),
+    ("nect_what", re.compile(r"\bnect\b[^.?!]*\b(?:muss|soll|brauch\w*|must|need)\b|\b(?:muss|soll|brauch\w*|must|need)\b[^.?!]*\bnect\b"),
      re.compile(r"\b(?:runterlad\w*|herunterlad\w*|download\w*|installier\w*|extra\s+laden|laden)\b"),
      re.compile(r"\bwo\b|\bwoher\b|store|\bfind\w*|installiert|heruntergeladen|runtergeladen|\bgeladen\b|schritt")),
     ("twofa_activation",

@@ -230,7 +230,7 @@ def same_topic(parse_data: Mapping[str, Any], recent: Sequence[Context]) -> Opti
 
 #: Follow-up replies that carry part of a topic's answer (domain.yml), as that topic.
 _REPLY_TOPICS = {"utter_followup_password_by_post": "password_forgotten", "utter_followup_letter_time": "letter_alternative",
-                 "utter_followup_four_digits": "health_card_digits"}
+                 "utter_followup_four_digits": "health_card_digits", "utter_followup_reset_data": "pin_reset"}
 
 
 def _topic_of(response: str) -> Optional[str]:
@@ -275,7 +275,7 @@ def context_first(previous_response: Optional[str], intent: Optional[str], text:
     the topic the NLU is sure of ("Selfie ist schwer für mich. Kann per Post?" after the forgotten password is
     the new password by letter, not the registration by letter). ``addons.context_policy`` then runs
     ``action_follow_up``, which gives the rule's answer."""
-    if intent not in ("faq", "faq_upset", "follow_up", "nlu_fallback") or not previous_response:
+    if intent not in ("faq", "faq_upset", "follow_up", "nlu_fallback", "not_covered", "out_of_scope") or not previous_response:
         return False
     folded = fold(text)
     if len(folded.split()) > CONTEXT_FIRST_MAX_WORDS or (_OPEN_QUESTION.search(folded) and not _WHERE_IS_THAT.search(folded)):

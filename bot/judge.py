@@ -86,6 +86,8 @@ FOLLOW_UP_TOPICS = {
     # the post delivery times (letter_alternative) and "erst nach Zugang der Anmeldedaten" (usable_when)
     "utter_followup_letter_time": ("letter_alternative", "usable_when"),
     "utter_followup_four_digits": ("qr_code", "health_card_digits"),
+    # how the PIN is reset (pin_reset), and the hotline for whether more is lost
+    "utter_followup_reset_data": ("pin_reset",),
     # both ways to register the device: the QR code (qr_code, its 60 days: qr_code_expired), the card for video
     # ident registrations (health_card_digits), the menu item and the PIN (twofa_activation)
     "utter_followup_activation_ways": ("twofa_activation", "qr_code", "qr_code_expired", "health_card_digits"),
@@ -96,7 +98,7 @@ FOLLOW_UP_TOPICS = {
 #: Follow-up replies that give what the FAQ says and, for anything more exact, the hotline: they serve a question
 #: the FAQ does not answer exactly ("Wie viele Tage braucht die Post?": "bitte berücksichtigen Sie die
 #: Postzustellzeiten ... Ist nach einer Woche noch nichts da, melden Sie sich gern unter 08731 76 21384").
-NAMES_THE_HOTLINE = {"utter_followup_letter_time"}
+NAMES_THE_HOTLINE = {"utter_followup_letter_time", "utter_followup_reset_data"}
 #: Wants for which any FAQ answer is a wrong answer.
 NO_FAQ_ANSWER = {"not_covered", "out_of_scope", "language", "complaint", "upset", "bot", "human", "greet", "bye",
                  "thanks", "data", "check"}

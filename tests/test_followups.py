@@ -413,3 +413,11 @@ def test_four_digits_asked_with_what_exactly():
                                   "wann kimmt denn da Briaf?"])
 def test_when_the_letter_comes_is_the_letter_time(text):
     assert followups.asks_letter_time(text)
+
+
+def test_whether_data_are_lost_on_the_pin_reset_gets_the_reset_and_the_hotline():
+    assert followups.resolve("Sind danach meine ganzen Daten in der App weg?", "utter_faq/pin_reset") == \
+        "utter_followup_reset_data"
+    # the reply keeps the reset's context for what follows
+    assert followups.resolve("und danach muss ich die 2FA komplett neu aktivieren?", "utter_followup_reset_data") == \
+        "utter_faq/pin_reset"

@@ -95,8 +95,7 @@ class ActionRouteQuestion(Action):
             return started
         if answered_as_if_in_a_task(dispatcher, tracker):
             return [SlotSet("route", "answered")]
-        if last_bot_response(tracker) in repair.TASK_MODE_REPLIES and repair.starts_with_no(text) \
-                and not followups.asks(text):
+        if repair.declines_offer(last_bot_response(tracker), text):
             # "nein, doch nicht, ich mache Video" to "Möchten Sie das hier tun?": nothing to start
             dispatcher.utter_message(response="utter_anything_else")
             return [SlotSet("route", "answered")]

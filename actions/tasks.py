@@ -159,8 +159,7 @@ class IdentifyingFormValidator(FormValidationAction, ABC):
         if decision.action == repair.FAQ:
             recent = recent_bot_responses(tracker, turns=CONTEXT_TURNS)
             intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-            first = followups.resolve(text, recent) \
-                if followups.context_first(followups.context_of(recent), intent, text) else None
+            first = followups.first_answer(text, recent, intent)
             if first is not None:
                 # "telefonnummer?" right after a failed identification: the hotline, not the phone number's format
                 dispatcher.utter_message(response=first)

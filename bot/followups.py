@@ -270,6 +270,12 @@ def context_of(recent: Sequence[Context]) -> Optional[str]:
                  and step not in NO_CONTEXT), None)
 
 
+def first_answer(text: str, recent: Sequence[Context], intent: Optional[str]) -> Optional[str]:
+    """The answer of a ``first`` rule for the context among ``recent`` (through a task's questions), or ``None``:
+    "telefonnummer?" inside a task right after a failed identification is the hotline."""
+    return resolve(text, recent) if context_first(context_of(recent), intent, text) else None
+
+
 def context_first(previous_response: Optional[str], intent: Optional[str], text: str) -> bool:
     """True when a rule marked ``first`` knows ``text`` right after ``previous_response``: its answer wins over
     the topic the NLU is sure of ("Selfie ist schwer für mich. Kann per Post?" after the forgotten password is

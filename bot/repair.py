@@ -153,6 +153,12 @@ def answers_without_task(recent: Optional[str] | Sequence[str], intent: Optional
     return with_data or answers_a_task_question(text)
 
 
+def declines_offer(previous_response: Optional[str], text: str) -> bool:
+    """True for a no ("nein, doch nicht, ich mache Video") right after "Möchten Sie das hier tun?" or "no task
+    runs": nothing to start, and no question to answer."""
+    return previous_response in TASK_MODE_REPLIES and starts_with_no(text) and not followups.asks(text)
+
+
 def starts_with_no(text: str) -> bool:
     """True for a message that starts with a no ("nein, lass mal", "doch nicht")."""
     return bool(_NO_START.search((text or "").casefold()))

@@ -421,3 +421,10 @@ def test_whether_data_are_lost_on_the_pin_reset_gets_the_reset_and_the_hotline()
     # the reply keeps the reset's context for what follows
     assert followups.resolve("und danach muss ich die 2FA komplett neu aktivieren?", "utter_followup_reset_data") == \
         "utter_faq/pin_reset"
+
+
+def test_a_first_rule_answers_through_a_tasks_questions():
+    recent = ["utter_ask_insurance_number", "utter_ident_mismatch"]
+    assert followups.first_answer("telefonnummer?", recent, "faq") == "utter_hotline_human"
+    assert followups.first_answer("telefonnummer?", recent, "greet") is None  # only questions the NLU read as such
+    assert followups.first_answer("Was ist SSL?", recent, "faq") is None

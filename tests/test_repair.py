@@ -376,3 +376,9 @@ def test_going_ahead_after_the_letter_time_reply_keeps_the_task_before_it():
     assert repair.context_task("utter_followup_letter_time", (), ["utter_followup_password_by_post"]) == \
         "request_new_password"
     assert repair.context_task("utter_followup_letter_time") is None
+
+
+def test_a_no_to_the_offered_task_declines_it():
+    assert repair.declines_offer("utter_data_without_task_offered", "nein, doch nicht, ich mache Video")
+    assert not repair.declines_offer("utter_data_without_task_offered", "nein, wie lange dauert das?")
+    assert not repair.declines_offer("utter_faq/ssl", "nein, doch nicht")

@@ -246,6 +246,19 @@ class ActionFrustration(Action):
         return route(dispatcher, tracker, as_faq_question=True, context=followups.context_topics(recent))
 
 
+class ActionAboutMe(Action):
+    """A question about the assistant: what it does ("Was kannst du eigentlich alles?"), else what it is."""
+
+    def name(self) -> Text:
+        return "action_about_me"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response=repair.about_me(tracker.latest_message.get("text") or ""))
+        return []
+
+
 class ActionAnswerWithoutTask(Action):
     """A task's answer typed when no task runs, right after the member was told so ("per Brief", "mail skip",
     "Und de Postleitzahl is 84130"): chosen by ``addons.context_policy`` over the FAQ or unclear reply the

@@ -99,6 +99,11 @@ class FaqConfidenceGate(GraphComponent):
                 if intent.get("name") != OTHER_LANGUAGE:
                     _choose_intent(message, OTHER_LANGUAGE, intent.get("confidence", 0.0))
                 continue
+            if tone.asks_capabilities(text):
+                # "was kannst du eigentlich alles?": what the assistant answers and does, not a guessed topic
+                # (action_about_me, and inside a task bot/repair.py, tell it from "Bist du ein Bot?" by the words)
+                _choose_intent(message, "bot_challenge", 1.0)
+                continue
             if intent.get("name") != COMPLAIN and tone.is_complaint(text):
                 # "Ich möchte mich über die Registrierung beschweren": the complaint, not the task it names
                 _choose_intent(message, COMPLAIN, intent.get("confidence", 0.0))
@@ -114,8 +119,8 @@ class FaqConfidenceGate(GraphComponent):
                 continue
             if (intent.get("name") == REQUEST_HUMAN or (
                     intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT)
-                    and len(text.split()) <= WHO_ANSWERS_MAX_WORDS)) \
-                    and tone.asks_who_answers(text) and followups.asks(text):
+                    and tone.asks_who_answers_in_a_sentence(text, WHO_ANSWERS_MAX_WORDS))) \
+                    and tone.asks_who_answers(text) and followups.asks(text) and not tone.wants_person(text):
                 # "schreib ich hier mit einem richtigen Mitarbeiter?": the assistant says what it is
                 _choose_intent(message, "bot_challenge", intent.get("confidence", 0.0))
                 continue
@@ -181,8 +186,9 @@ class FaqConfidenceGate(GraphComponent):
                     _note_answer_first(message, text, catalog, task)
                     _choose_intent(message, task, intent.get("confidence", 0.0))
                     continue
-                if followups.is_short(text):
-                    # "schick ihn halt nochmal": the task the last answer offered (action_follow_up)
+                if followups.is_short(text) and intent.get("name") != "affirm":
+                    # "schick ihn halt nochmal": the task the last answer offered (action_follow_up); a yes that names
+                    # no task ("gut, dann ja, bestellen") stays a yes (at a letter's last question, it orders it)
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
             standing = followups.LETTER_TIME if followups.asks_letter_time(text) \

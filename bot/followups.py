@@ -133,7 +133,7 @@ TASK_QUESTION = "utter_ask_"
 NO_CONTEXT = frozenset({"utter_clarify", "utter_not_sure", "utter_task_unclear", "utter_task_resume",
                         "utter_you_are_welcome", "utter_anything_else", "utter_frustration", "utter_frustration_brief",
                         "utter_not_covered", "utter_out_of_scope", "utter_data_without_task",
-                        "utter_data_without_task_offered", "utter_still_there", "utter_iamabot", "utter_greet"})
+                        "utter_data_without_task_offered", "utter_still_there", "utter_iamabot", "utter_capabilities", "utter_greet"})
 
 
 #: Key in the parse data: what a short message gets when no context rule fits (``not_covered``, ...).

@@ -50,6 +50,7 @@ _KINDS = (
     ("utter_goodbye", SOCIAL),
     ("utter_you_are_welcome", SOCIAL),
     ("utter_iamabot", SOCIAL),
+    ("utter_capabilities", SOCIAL),
     ("utter_anything_else", SOCIAL),
     ("utter_still_there", SOCIAL),
     ("utter_", TASK),  # every other response belongs to a guided task

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from bot import followups, validation
+from bot import followups, tone, validation
 
 #: The task intents and the form each starts.
 TASK_FORMS = {
@@ -41,6 +41,12 @@ INTERRUPTIONS = {
     "affirm": "utter_task_go_on",
 }
 LEAVE_INTENTS = frozenset({"cancel", "goodbye"})
+
+
+def about_me(text: str) -> str:
+    """The reply to a question about the assistant: what it does ("Was kannst du eigentlich alles?"), else what it
+    is ("Bist du ein Bot?")."""
+    return "utter_capabilities" if tone.asks_capabilities(text) else "utter_iamabot"
 #: An FAQ question, plain, in an angry message (addons/faq_gate.py: an apology comes first) or short and
 #: pointing back ("was brauche ich dafür?": inside a task, the task is the context).
 FAQ_INTENTS = frozenset({"faq", "faq_upset", "follow_up"})
@@ -488,7 +494,7 @@ def interpret(requested: str, text: str, intent: str, confidence: float, form: s
     if intent in FAQ_INTENTS:
         return Decision(FAQ, resume=True)
     if sure and intent in INTERRUPTIONS:
-        response = INTERRUPTIONS[intent]
+        response = about_me(text) if intent == "bot_challenge" else INTERRUPTIONS[intent]
         return Decision(SAY, response=response, resume=response != "utter_task_go_on")
     if followups.asks(text) and not validation.looks_like_data(text):
         # a question the assistant cannot place ("An welche Adresse geht der denn?"): it says so, then asks again

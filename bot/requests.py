@@ -31,6 +31,8 @@ _STRONG_FRAME = re.compile(
     # needing a new one: "meine Mutter braucht ein neues Passwort", "dann brauche ich wohl nur ein neues Passwort"
     r"|\bbrauch(?:e|t|en)?\s+(?:(?:ich|wir|sie|er)\s+)?(?:wohl\s+|nur\s+|jetzt\s+|halt\s+|dringend\s+)*(?:ein|e|en|'n)\s+neue[sn]?\s+"
     r"(?:passwort|kennwort|brief|pin|qr)"
+    # "pw vergessen brauch neues per post"
+    r"|\bbrauch(?:e|t|en)?\s+(?:(?:ich|wir)\s+)?(?:(?:ein|e|en|'n|n)\s+)?neue[sn]?\s+(?:(?:pw|passwort|kennwort)\s+)?(?:per|mit|(?:ü|ue)ber)\s+(?:der\s+|dem\s+)?(?:brief|post)\b"
     # "pw vergessen kann ich neues per brief bekommen" (not "Kann ich die Zugangsdaten auch per Post bekommen?")
     r"|\bkann\s+ich\s+(?:ein\s+|n\s+|'n\s+)?neue[sn]?\b[^.?!]*\b(?:per|mit|(?:ü|ue)ber)\s+(?:der\s+|dem\s+)?(?:brief|post)\b"
     r"[^.?!]*\b(?:bekommen|kriegen|haben|erhalten)\b"
@@ -51,8 +53,13 @@ _WEAK_FRAME = re.compile(
     r"zur(?:ü|ue)ck|morgen))|"
     r"(?:m(?:ö|oe|o)chten?|w(?:ü|ue|u)rd(?:e|en)?|h(?:ä|ae|a)tten?)\s+(?:mich\s+|mir\s+|uns\s+|es\s+|das\s+)?gerne?|"
     r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
-    r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b))\b|"
-    r"(?:^|[.!?]\s*)\W*(?:dann\s+|ok\s+|also\s+)?(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld)"
+    r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b)|"
+    # "brief nochmal schicken plz": "please", not the Postleitzahl
+    r"(?:plz|pls|pliz)\W*$|"
+    # "ja ich glaub ich muss die pin zurücksetzen"
+    r"ich\s+muss\s+(?:wohl\s+|dann\s+|also\s+|halt\s+|jetzt\s+)*(?:die|meine?n?|das|den|ein\w*)?\s*(?:freigabe-?)?(?:pin|passwort|pw|kennwort|qr[- ]?code)\s+"
+    r"(?:zur(?:ü|ue)cksetzen|neu\s+setzen|neu\s+vergeben|resetten|pr(?:ü|ue)fen))\b|"
+    r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld)"
     r"(?:e|t|en)?\b")
 _TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
@@ -204,7 +211,9 @@ _OWN_STATE = re.compile(
     # "Weiß nicht mehr, ob ich das schon gemacht hab" (about the 2FA)
     r"|\bob\s+ich\b[^.?!]*\b(?:schon|bereits)\b[^.?!]*\b(?:gemacht|aktiviert|eingerichtet|erledigt)\b"
     # "Geht mein QR-Code aus dem Brief noch?"
-    r"|\b(?:geht|gilt|funktioniert|klappt|ist)\s+(?:mein|sein|ihr)\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
+    r"|\b(?:geht|gilt|funktioniert|klappt|ist|is)\s+(?:mein|sein|ihr)\w*\s+(?:qr|code)[^.?!]*\bnoch\b(?![^.?!]*\bnicht\b)"
+    # "hab ich das 2fa schon an?"
+    r"|\b(?:hab|habe|ist|is)\s+(?:ich|i|bei\s+mir)\b[^.?!]*\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*)\s+(?:(?:schon|bereits|eigentlich|scho)\s+)+an\b"
     # "ich wollte wissen, ob mein QR-Code noch geht", "Meine Frau will wissen ob ihr QR Code noch gültig ist"
     r"|\bob\s+(?:mein|sein|ihr)\w*\s+qr[- ]?code\b[^.?!]*\b(?:noch|g(?:ü|ue)ltig|abgelaufen)\b"
     # "ob ich mit meinem alten Registrierungsbrief noch die 2FA einrichten kann"
@@ -262,7 +271,12 @@ def asks_to_do_it(text: str) -> bool:
     folded = (text or "").casefold()
     if re.match(r"\W*(?:und\s+)?(?:wie|was|wo|wann|warum|wieso|welche\w*)\b", folded):
         return False  # "was muss ich bei mir machen?" asks, it does not hand over
+    # "kannst du das nicht einfach hier für mich machen?": "nicht" asks, it does not refuse
+    folded = _CANT_YOU.sub(" ", folded)
     return bool(_FOR_ME.search(folded)) and not _NOT.search(folded) and not re.search(r"\b(?:nein|nicht|nee)\b", folded)
+
+
+_CANT_YOU = re.compile(r"\b(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:mir\s+)?(?:das\s+|des\s+|es\s+)?nicht\b")
 
 
 #: Going ahead with what was just explained: "ok dann brief", "gut, dann per Post", "ok dann mach ich das jetzt",

@@ -16,7 +16,9 @@ _UPSET = re.compile(
     r"unverschämt\w*|unverschaemt\w*|sauerei|zumutung|nervt|genervt|nervig|ärger\w*|aerger\w*|wütend|wuetend|"
     r"sauer|reicht (mir|es)|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
     r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*|quatsch|kacke|"
-    r"bedient|(?:alles|ist|is|so|der\s+reinste|totaler|kompletter)\s+(?:(?:doch|ja|nur|a|ein|der|alles)\s+)*schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|schlimm|furchtbar|"
+    r"bedient|(?:alles|ist|is|so|der\s+reinste|totaler|kompletter)\s+(?:(?:doch|ja|nur|a|ein|der|alles)\s+)*schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|(?<!nicht so )(?<!halb so )(?<!nicht )schlimm|furchtbar|"
+    # sarcasm and being lost: "na super. echt toll", "ich versteh nur Bahnhof", "ich blick da nicht mehr durch"
+    r"na super\b(?!\W*(?:dank|thx))|echt toll|versteh\w* nur bahnhof|blick\w* (?:da |hier )?(?:gar |echt |einfach )?nicht (?:mehr )?durch|"
     r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
     r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir|"
     r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
@@ -25,7 +27,7 @@ _UPSET = re.compile(
     r"kann doch nicht (?:wahr )?sein|darf doch nicht wahr sein|(?:seit|schon)\s+\d+\s+(?:jahren|johr\w*)\b[^.?!]*\bversichert|"
     # "typisch Krankenkasse", "euer System ist kaputt", "wofür seid ihr eigentlich da"
     r"typisch|(?:system|app|seite)\w*\s+(?:ist\s+|is\s+)?(?:doch\s+|total\s+|v(?:ö|oe)llig\s+)?kaputt|"
-    r"wof(?:ü|ue)r\s+seid\s+ihr|schlechteste\w*|bl(?:ö|oe)d\w*(?!\s+frage)|ich\s+wechsel\w*\s+(?:bald|jetzt|sofort|die\s+(?:kranken)?kasse)|kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
+    r"wof(?:ü|ue)r\s+seid\s+ihr|schlechteste\w*|bl(?:ö|oe)d\w*(?!\s+frage)|ich\s+wechsel\w*\s+(?:bald|jetzt|sofort|die\s+(?:kranken)?kasse)|(?<!was )kannst\s+du\s+(?:(?:denn|eigentlich|auch)\s+)?(?:(?:ü|ue)berhaupt|irgendwas|auch\s+was))\b")
 _COMPLAINT = re.compile(r"\b(beschwer\w*|reklamation|reklamier\w*)\b")
 
 
@@ -49,6 +51,8 @@ _PERSON = re.compile(
     r"|\bans\s+telefon\b|\b(?:mitarbeiter\w*|menschen?)\b[^.?!]*\b(?:sprechen|reden|kl(?:ä|ae)ren)\b"
     r"|\b(?:nen|einen|'nen)\s+(?:echten\s+|richtigen\s+)?(?:menschen|mitarbeiter|berater)\b"
     r"|\banrufen\b|\bruf\w*\s+(?:ich|man)\b[^.?!]*\ban\b"
+    # "kann mir jemand am Telefon helfen?"
+    r"|^(?![^.?!]*\bwann\b)[^.?!]*\bjemand\w*\b[^.?!]*\b(?:am|per|(?:ü|ue)bers)\s+telefon\b|\btelefonisch\s+(?:helfen|weiterhelfen)\b"
     r"|\bwie\s+erreiche?\s+(?:ich|man)\s+(?:euch|sie|jemand\w*|einen?\s+mitarbeiter\w*)\b"
     # "Ich wünsche, dass sich ein Mitarbeiter persönlich bei mir meldet."
     r"|\b(?:jemand\w*|mitarbeiter\w*|berater\w*|sachbearbeiter\w*)\b[^.?!]*\bbei\s+(?:mir|uns)\b[^.?!]*\bmeld\w*"
@@ -135,9 +139,10 @@ def wants_phone(text: str) -> bool:
 
 
 def wants_person(text: str) -> bool:
-    """True for a message that asks for a person (colleague, phone call), not about one."""
-    folded = (text or "").casefold()
-    return (bool(_PERSON.search(folded)) and not _WHO_AM_I_TALKING_TO.search(folded)) or wants_phone(text)
+    """True for a message that asks for a person (colleague, phone call), not about one: a sentence that asks for one
+    and does not ask who answers ("Bin ich hier bei einem Chatbot? Ich würd lieber mit nem Menschen reden")."""
+    sentences = re.split(r"(?<=[.!?])\s+", (text or "").casefold().strip())
+    return any(_PERSON.search(s) and not _WHO_AM_I_TALKING_TO.search(s) for s in sentences) or wants_phone(text)
 
 
 #: Thanks despite everything ("na toll. trotzdem danke"): thanks, even in an angry message.
@@ -241,7 +246,39 @@ def checks_presence(text: str) -> bool:
     return len(folded.split()) <= 8 and bool(_PRESENCE.search(folded)) and not _WHEN_REACHABLE.search(folded)
 
 
+def asks_who_answers_in_a_sentence(text: str, max_words: int) -> bool:
+    """True for a message with a short sentence that asks who answers ("hab ne frage zu dem brief. bist du ein echter
+    mensch?"); a long story that mentions a person on a video call does not."""
+    return any(len(s.split()) <= max_words and asks_who_answers(s)
+               for s in re.split(r"(?<=[.!?])\s+", (text or "").strip()))
+
+
 def asks_who_answers(text: str) -> bool:
     """True for "schreibe ich hier mit einem Menschen?": who answers, not a request for a person."""
     folded = (text or "").casefold()
     return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschin|ki\b|programm\b|roboter", folded))
+
+
+#: "Was kannst du eigentlich alles?", "Was kann ich hier bei euch machen?": what the assistant is for.
+_CAPABILITIES = re.compile(
+    r"\bwas\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr|machst\s+du|tust\s+du|kann\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir))"
+    r"|k(?:ö|oe)nnte\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir)))\b"
+    r"|\b(?:wobei|womit|wie)\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:mir\s+|uns\s+)?(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|so|alles)\s+)*helfen\b"
+    r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b")
+#: ... with nothing but these words around it (not "Was kannst du mir zu NECT sagen?").
+_CAPABILITIES_FILLER = frozenset(
+    "ok okay gut und also hallo hi hey servus moin na dann denn eigentlich überhaupt ueberhaupt alles so mir mich für "
+    "fuer noch genau sonst tun machen helfen hier bei euch ihnen dir da mit erledigen bitte du sie ihr für mich konkret "
+    "allgemein genau eigentlich jetzt schon gut gerade zurzeit zur zeit ganze alle sachen dinge für-mich".split())
+
+
+def asks_capabilities(text: str) -> bool:
+    """True for a member who asks what the assistant can do ("was kannst du eigentlich alles für mich machen?")."""
+    for sentence in re.split(r"(?<=[.!?])\s+", (text or "").casefold().strip()):
+        found = _CAPABILITIES.search(sentence)
+        if found is None:
+            continue
+        rest = re.findall(r"[^\W\d_]+", sentence[:found.start()] + " " + sentence[found.end():])
+        if all(word in _CAPABILITIES_FILLER for word in rest):
+            return True
+    return False

@@ -428,3 +428,20 @@ def test_a_first_rule_answers_through_a_tasks_questions():
     assert followups.first_answer("telefonnummer?", recent, "faq") == "utter_hotline_human"
     assert followups.first_answer("telefonnummer?", recent, "greet") is None  # only questions the NLU read as such
     assert followups.first_answer("Was ist SSL?", recent, "faq") is None
+
+
+@pytest.mark.parametrize("text, after, answer", [
+    ("is das sicher", "utter_faq/nect_what", "utter_faq/nect_privacy"),
+    ("wo is der", "utter_faq/qr_code", "utter_faq/qr_code"),
+    ("und die pin dafür, wo leg ich die fest?", "utter_faq/approval_how", "utter_faq/twofa_pin"),
+    ("schon 3 wochen", "utter_faq/letter_not_arrived", "utter_faq/letter_not_arrived"),
+    ("vsnr und plz reicht", "utter_faq/registration_requirements", "utter_faq/registration_requirements"),
+    ("hab mich vor nem jahr registriert", "utter_faq/qr_code_expired", "utter_faq/qr_code_expired"),
+])
+def test_short_follow_ups_of_first_time_members(text: str, after: str, answer: str):
+    assert followups.resolve(text, after) == answer
+
+
+def test_is_that_safe_after_nect_wins_over_the_website_answer():
+    assert followups.context_first("utter_faq/nect_what", "faq", "is das sicher")
+    assert followups.resolve("ist die webseite sicher", "utter_faq/nect_what") is None

@@ -382,3 +382,11 @@ def test_a_no_to_the_offered_task_declines_it():
     assert repair.declines_offer("utter_data_without_task_offered", "nein, doch nicht, ich mache Video")
     assert not repair.declines_offer("utter_data_without_task_offered", "nein, wie lange dauert das?")
     assert not repair.declines_offer("utter_faq/ssl", "nein, doch nicht")
+
+
+def test_inside_a_task_a_question_about_the_assistant_gets_what_it_does_or_what_it_is():
+    capabilities = repair.interpret("postcode", "was kannst du eigentlich alles?", "bot_challenge", 1.0,
+                                    "resend_form")
+    assert capabilities.action == repair.SAY and capabilities.response == "utter_capabilities" and capabilities.resume
+    bot = repair.interpret("postcode", "bist du ein bot?", "bot_challenge", 0.95, "resend_form")
+    assert bot.response == "utter_iamabot"

@@ -305,3 +305,28 @@ def test_the_own_2fa_state_is_looked_up(text: str, task):
                                          ("ach nee doch lieber per brief", False), ("mach mal schneller", False)])
 def test_going_ahead_in_few_words(text: str, ahead: bool):
     assert requests.goes_ahead(text) is ahead
+
+
+@pytest.mark.parametrize("text, task", [
+    ("brief mit zugangsdaten nochmal schicken plz", "request_letter_resend"),  # "plz": please, not the Postleitzahl
+    ("ok ich versuchs auf deutsch pw vergessen brauch neues per post", "request_new_password"),
+    ("ok dann registrier mich", "start_registration"),
+    ("ja ich glaub ich muss die pin zurücksetzen", "request_pin_reset"),
+])
+def test_requests_in_few_words(text: str, task: str):
+    assert requests.is_action_request(text) and requests.named_task(text) == task
+
+
+@pytest.mark.parametrize("text", ["wie ändere ich meine plz", "ich muss die pin zurücksetzen, wie geht das?"])
+def test_a_postcode_and_a_question_are_no_requests(text: str):
+    assert not requests.is_action_request(text)
+
+
+@pytest.mark.parametrize("text", ["is mein qr code noch gültig", "hab ich das 2fa schon an? weiss ich nicht mehr"])
+def test_the_own_2fa_state_in_short_words(text: str):
+    assert requests.own_state_task(text) == "check_2fa_activation"
+
+
+def test_asking_to_have_it_done_despite_a_nicht():
+    assert requests.asks_to_do_it("kannst du das nicht einfach hier machen für mich?")
+    assert not requests.asks_to_do_it("nein, mach das nicht für mich")

@@ -248,3 +248,32 @@ def test_found_it_and_thanks_is_thanks_and_the_phone_wish():
     assert tone.is_thanks("dnake")
     assert tone.wants_person("Kann ich das nicht einfach am Telefon erledigen?")
     assert tone.wants_person("geht nicht per chat, ich brauch jemand am telefon")
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("was kannst du eigentlich alles für mich machen?", True), ("was kannst du überhaupt", True),
+    ("hallo was kann ich bei euch hier alles machen? auch krankengeld beantragen?", True),
+    ("Was können Sie für mich tun?", True), ("wobei kannst du mir helfen", True),
+    # a question about something is no question about the assistant
+    ("Was kannst du mir zu NECT sagen?", False), ("was kann ich hier bei euch machen wenn der brief nicht kommt", False),
+    ("kannst du überhaupt was", False),
+])
+def test_what_the_assistant_can_do(text: str, asks: bool):
+    assert tone.asks_capabilities(text) is asks
+
+
+def test_a_wish_for_a_person_next_to_the_question_who_answers():
+    assert tone.wants_person("Bin ich hier bei einem Chatbot? Ich würd lieber mit nem Menschen reden")
+    assert not tone.wants_person("Bin ich hier mit einem Menschen verbunden?")
+    assert tone.wants_person("ich bin nicht so fit mit technik, kann mir jemand am telefon helfen?")
+    # when someone is there is asked, not for someone now
+    assert not tone.wants_person("Bis wann ist da jemand am Telefon?")
+    assert tone.asks_who_answers_in_a_sentence("hab ne frage zu dem brief. bist du ein echter mensch?", 12)
+
+
+@pytest.mark.parametrize("text, upset", [
+    ("na super. echt toll", True), ("ich versteh nur Bahnhof", True), ("ich blick da nicht mehr durch", True),
+    ("na super danke", False), ("ok danke, war ja doch nicht so schlimm", False),
+])
+def test_sarcasm_and_being_lost_are_upset_relief_is_not(text: str, upset: bool):
+    assert tone.is_upset(text) is upset

@@ -59,7 +59,7 @@ _WEAK_FRAME = re.compile(
     # "ja ich glaub ich muss die pin zurücksetzen"
     r"ich\s+muss\s+(?:wohl\s+|dann\s+|also\s+|halt\s+|jetzt\s+)*(?:die|meine?n?|das|den|ein\w*)?\s*(?:freigabe-?)?(?:pin|passwort|pw|kennwort|qr[- ]?code)\s+"
     r"(?:zur(?:ü|ue)cksetzen|neu\s+setzen|neu\s+vergeben|resetten|pr(?:ü|ue)fen))\b|"
-    r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld)"
+    r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld|schau|guck)"
     r"(?:e|t|en)?\b")
 _TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
@@ -68,7 +68,7 @@ _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|o'?meld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
-    r"gucken,?\s+ob|\b(?:einen|nen|'nen|ein|'n)\s+(?:online-?)?(?:zugang|konto|account)\b|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|"
+    r"gucken,?\s+ob|\b(?:schau|guck)\w*\s+(?:(?:mal|bitte|doch|du|sie)\s+)*nach\b|\b(?:einen|nen|'nen|ein|'n)\s+(?:online-?)?(?:zugang|konto|account)\b|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|"
     r"\beinricht\w*|\baktivier\w*|\bmeld\w*\s+ich\s+mich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|zur(?:ü|ue)ck|morgen)))")
 #: Not wanted after all ("nein, schick nichts", "bitte abbrechen").
 _NOT = re.compile(r"\bmeld\w*\s+(?:ich\s+)?mich\s+(?:\w+\s+)?(?:wieder|sp(?:ä|ae)ter|morgen|nochmal|noch\s+mal)\b|"
@@ -234,9 +234,16 @@ _OWN_REGISTRATION = re.compile(r"\b(?:bin|is|ist)\s+(?:ich|i)\b[^.?!]*\b(?:schon
                                r"\b(?:registriert|angemeldet|o'?gmeldet)\b")
 
 
+#: "ich wollte wissen ob mein Handy für die Freigabe eingerichtet ist": the own device, registered for the 2FA.
+_OWN_DEVICE = re.compile(r"\bob\s+mein\w*\s+(?:handy|smartphone|ger(?:ä|ae)t|telefon|iphone|tablet)\b[^.?!]*"
+                         r"\b(?:eingerichtet|registriert|aktiviert|freigeschaltet)\b(?!\s+werden)")
+
+
 def own_state_task(text: str) -> Optional[str]:
     """The task that looks up what the member asks about their own 2FA or registration state, if they ask."""
     folded = (text or "").casefold()
+    if _OWN_DEVICE.search(folded):
+        return "check_2fa_activation"
     if _OWN_REGISTRATION.search(folded) and not re.search(r"2fa|zwei[- ]?faktor|2[- ]faktor|qr|code", folded):
         return "start_registration"
     if not _OWN_STATE.search(folded):

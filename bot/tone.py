@@ -57,8 +57,9 @@ _PERSON = re.compile(
     # "Ich wünsche, dass sich ein Mitarbeiter persönlich bei mir meldet."
     r"|\b(?:jemand\w*|mitarbeiter\w*|berater\w*|sachbearbeiter\w*)\b[^.?!]*\bbei\s+(?:mir|uns)\b[^.?!]*\bmeld\w*"
     r"|\b(?:soll|sollte|m(?:ö|oe)ge|bitte)\s+sich\b[^.?!]*\b(?:jemand\w*|mitarbeiter\w*)\b[^.?!]*\bmeld\w*"
-    # "wen soll ich da kontaktieren?"
-    r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*")
+    # "wen soll ich da kontaktieren?", "Bei wem soll ich mich da melden?"
+    r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*"
+    r"|\bbei\s+wem\s+(?:soll|kann|muss)\s+ich\s+mich\b[^.?!]*\bmeld\w*")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
                                   r"|\bis\s+(?:des|das|dat)\s+(?:a|e|ein|eine)\b"
@@ -163,6 +164,10 @@ _PROBLEM = re.compile(r"vergessen|verloren|verlegt|geht nicht|geht nich\b|nicht 
                       r"fehler|problem|abgelaufen|gesperrt|kaputt")
 
 
+#: An acknowledgement and "und" goes on to something new ("ok und zahlt ihr ...?", "alles klar und wie lange ...").
+_ACK_THEN_ASKS = re.compile(r"^\W*(?:ok\w*|gut|alles klar|super|prima|achso|ach so|aha)\W+und\s+\w+\s+\w+")
+
+
 def is_thanks(text: str) -> bool:
     """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
     folded = (text or "").casefold().strip()
@@ -170,6 +175,8 @@ def is_thanks(text: str) -> bool:
     if not words or (len(words) > 10 and not (len(words) <= 16 and _ENDS_WITH_THANKS.search(folded))) \
             or _ASKS.search(folded):
         return False  # "ah ok, mit dem QR code von der seite, gefunden. danke" ends with thanks
+    if _ACK_THEN_ASKS.match(folded) and not _THANKS.search(folded):
+        return False  # "ok und zahlt ihr professionelle zahnreinigung" asks on
     short_thanks = len(words) <= 3 and bool(_THANKS.search(folded)) and not _THANKS_FOR_NOTHING.search(folded)
     if _TASK_WORDS.search(folded) or (is_upset(folded) and not short_thanks):
         # "ok, ich will mich registrieren" asks for a task; "super, danke für nix" is no thanks ("nervig. thx" is)

@@ -437,8 +437,13 @@ def test_a_first_rule_answers_through_a_tasks_questions():
     ("schon 3 wochen", "utter_faq/letter_not_arrived", "utter_faq/letter_not_arrived"),
     ("vsnr und plz reicht", "utter_faq/registration_requirements", "utter_faq/registration_requirements"),
     ("hab mich vor nem jahr registriert", "utter_faq/qr_code_expired", "utter_faq/qr_code_expired"),
+    ("und das passwort steht in dem brief drin?", "utter_faq/credentials", "utter_faq/qr_code"),
+    ("ich hab mich damals mit video angemeldet", "utter_followup_activation_ways", "utter_faq/health_card_digits"),
+    ("kann ich das auch heute abend um 23 uhr noch machen", "utter_faq/nect_id_document", "utter_faq/nect_hours"),
+    # changing the password is no letter
+    ("Kann ich das Passwort irgendwo ändern? Das vom Brief kann sich keiner merken", "utter_faq/credentials", None),
 ])
-def test_short_follow_ups_of_first_time_members(text: str, after: str, answer: str):
+def test_short_follow_ups_of_first_time_members(text: str, after: str, answer):
     assert followups.resolve(text, after) == answer
 
 

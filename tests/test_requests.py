@@ -330,3 +330,13 @@ def test_the_own_2fa_state_in_short_words(text: str):
 def test_asking_to_have_it_done_despite_a_nicht():
     assert requests.asks_to_do_it("kannst du das nicht einfach hier machen für mich?")
     assert not requests.asks_to_do_it("nein, mach das nicht für mich")
+
+
+def test_looking_it_up_is_a_request():
+    assert requests.is_action_request("ja schau mal nach ob der noch geht")
+
+
+def test_whether_the_own_phone_is_registered_is_looked_up():
+    assert requests.own_state_task("sorry, ich wollte wissen ob mein handy für die freigabe eingerichtet ist") == \
+        "check_2fa_activation"
+    assert requests.own_state_task("muss mein handy registriert werden?") is None

@@ -277,3 +277,12 @@ def test_a_wish_for_a_person_next_to_the_question_who_answers():
 ])
 def test_sarcasm_and_being_lost_are_upset_relief_is_not(text: str, upset: bool):
     assert tone.is_upset(text) is upset
+
+
+def test_an_acknowledgement_that_goes_on_with_und_is_no_thanks():
+    assert not tone.is_thanks("ok und zahlt ihr professionelle zahnreinigung")
+    assert tone.is_thanks("ok und danke")
+
+
+def test_asking_whom_to_turn_to_is_a_wish_for_a_person():
+    assert tone.wants_person("Bei wem soll ich mich da melden?")

@@ -59,7 +59,9 @@ _PERSON = re.compile(
     r"|\b(?:soll|sollte|m(?:ö|oe)ge|bitte)\s+sich\b[^.?!]*\b(?:jemand\w*|mitarbeiter\w*)\b[^.?!]*\bmeld\w*"
     # "wen soll ich da kontaktieren?", "Bei wem soll ich mich da melden?"
     r"|\bwen\s+(?:soll|kann|muss)\s+ich\b[^.?!]*\bkontaktier\w*"
-    r"|\bbei\s+wem\s+(?:soll|kann|muss)\s+ich\s+mich\b[^.?!]*\bmeld\w*")
+    r"|\bbei\s+wem\s+(?:soll|kann|muss)\s+ich\s+mich\b[^.?!]*\bmeld\w*"
+    # "wie meld ich mich dann bei euch?" (not "... bei euch an": the registration)
+    r"|\bwie\s+(?:meld|erreich)\w*\s+ich\s+(?:mich\s+)?(?:dann\s+|denn\s+)?bei\s+(?:euch|ihnen)\b(?![^.?!]*\ban\b)")
 #: "Bin ich mit einem Menschen verbunden?" asks who answers (the bot says it is one), not for a person.
 _WHO_AM_I_TALKING_TO = re.compile(r"\b(?:bin|spreche?|rede|chatte?|schreibe?)\s+ich\b|\bbist\s+du\b|\bist\s+(?:das|hier)\b"
                                   r"|\bis\s+(?:des|das|dat)\s+(?:a|e|ein|eine)\b"

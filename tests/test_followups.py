@@ -440,6 +440,9 @@ def test_a_first_rule_answers_through_a_tasks_questions():
     ("und das passwort steht in dem brief drin?", "utter_faq/credentials", "utter_faq/qr_code"),
     ("ich hab mich damals mit video angemeldet", "utter_followup_activation_ways", "utter_faq/health_card_digits"),
     ("kann ich das auch heute abend um 23 uhr noch machen", "utter_faq/nect_id_document", "utter_faq/nect_hours"),
+    ("und wo steht diese kartennummer?", "utter_faq/qr_code", "utter_faq/health_card_digits"),
+    ("was passiert wenn ich das einfach nicht mache?", "utter_faq/qr_code", "utter_faq/no_device"),
+    ("und wozu war das nochmal gut", "utter_twofa_already_active", "utter_faq/protected_functions"),
     # changing the password is no letter
     ("Kann ich das Passwort irgendwo ändern? Das vom Brief kann sich keiner merken", "utter_faq/credentials", None),
 ])

@@ -286,3 +286,8 @@ def test_an_acknowledgement_that_goes_on_with_und_is_no_thanks():
 
 def test_asking_whom_to_turn_to_is_a_wish_for_a_person():
     assert tone.wants_person("Bei wem soll ich mich da melden?")
+
+
+def test_how_to_reach_the_insurer_is_a_wish_for_a_person_how_to_register_is_not():
+    assert tone.wants_person("wie meld ich mich dann bei euch")
+    assert not tone.wants_person("wie melde ich mich bei euch an?")

@@ -44,6 +44,9 @@ class FollowUp:
     unless: tuple[str, ...] = ()  # words that turn the question around ("ohne auf die Post zu warten")
     also: tuple[str, ...] = ()  # if given, the follow-up must contain one of these too ("wie lange" + "Post")
     first: bool = False  # the context decides even over a clear FAQ topic (``context_first``)
+    #: intents besides the questions' for which a ``first`` rule decides ("ach nee, doch lieber per Brief" read as
+    #: leaving, right after the video ident's next steps)
+    intents: tuple[str, ...] = ()
 
 
 #: ``answer: same`` in bot/followups.yml: the answer that set the context, once more.
@@ -62,7 +65,7 @@ def rules(path: Path = FOLLOW_UPS_PATH) -> tuple[FollowUp, ...]:
             raise ValueError(f"{path}: every word must be a non-empty string: {rule}")
     return tuple(FollowUp(frozenset(r["after"]), tuple(fold(w) for w in r["words"]), r["answer"],
                           tuple(fold(w) for w in r.get("unless") or ()), tuple(fold(w) for w in r.get("also") or ()),
-                          bool(r.get("first", False)))
+                          bool(r.get("first", False)), tuple(r.get("intents") or ()))
                  for r in raw)
 
 
@@ -281,12 +284,14 @@ def context_first(previous_response: Optional[str], intent: Optional[str], text:
     the topic the NLU is sure of ("Selfie ist schwer für mich. Kann per Post?" after the forgotten password is
     the new password by letter, not the registration by letter). ``addons.context_policy`` then runs
     ``action_follow_up``, which gives the rule's answer."""
-    if intent not in ("faq", "faq_upset", "follow_up", "nlu_fallback", "not_covered", "out_of_scope") or not previous_response:
+    if not previous_response:
         return False
+    questions = intent in ("faq", "faq_upset", "follow_up", "nlu_fallback", "not_covered", "out_of_scope")
     folded = fold(text)
     if len(folded.split()) > CONTEXT_FIRST_MAX_WORDS or (_OPEN_QUESTION.search(folded) and not _WHERE_IS_THAT.search(folded)):
         return False
-    return any(rule.first and previous_response in rule.after and _matches(rule, folded) for rule in rules())
+    return any(rule.first and (questions or intent in rule.intents) and previous_response in rule.after
+               and _matches(rule, folded) for rule in rules())
 
 
 def _matches(rule: FollowUp, folded: str) -> bool:

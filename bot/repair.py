@@ -269,7 +269,8 @@ def read_method(text: str) -> Optional[Decision]:
     if against is not None and not _QUESTION_START.search(folded):
         return Decision(FILL, {"ident_method": against})  # "video bitte, brief dauert mir zu lang"
     chooses = _CHOOSES_STRONGLY.search(folded) or (_CHOOSES.search(folded) and not _QUESTION_START.search(folded))
-    if "?" in text and len(text.split()) >= 3 and followups.asks(text) and not chooses:
+    asks = "?" in text or re.match(r"\W*(?:und\s+)?(?:was|wie|wer|warum|wieso|wozu)\s+(?:ist|is|sind|macht|geht|funktioniert|hei(?:ß|ss)t)\b", folded)
+    if asks and len(text.split()) >= 3 and followups.asks(text) and not chooses:
         # "Was ist das NECT, muss ich da was installieren?" asks about a method before choosing: answered, then
         # the method is asked for again
         return Decision(FAQ, resume=True)

@@ -453,3 +453,14 @@ def test_short_follow_ups_of_first_time_members(text: str, after: str, answer):
 def test_is_that_safe_after_nect_wins_over_the_website_answer():
     assert followups.context_first("utter_faq/nect_what", "faq", "is das sicher")
     assert followups.resolve("ist die webseite sicher", "utter_faq/nect_what") is None
+
+
+@pytest.mark.parametrize("text", ["ach nee doch lieber per brief, hab meinen perso grad nicht da",
+                                  "hmm, mein Perso liegt im Büro. Geht doch lieber per Brief?"])
+def test_the_letter_right_after_the_video_steps_starts_the_registration_again(text: str):
+    # read as leaving by the classifier: the rule decides all the same
+    assert followups.context_first("utter_registration_video_next", "cancel", text)
+    assert followups.resolve(text, "utter_registration_video_next") == "utter_registration_switch_to_letter"
+    assert not followups.context_first("utter_faq/nect_what", "cancel", text)
+    assert followups.resolve("wie lange dauert der brief", "utter_registration_video_next") != \
+        "utter_registration_switch_to_letter"

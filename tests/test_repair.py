@@ -390,3 +390,8 @@ def test_inside_a_task_a_question_about_the_assistant_gets_what_it_does_or_what_
     assert capabilities.action == repair.SAY and capabilities.response == "utter_capabilities" and capabilities.resume
     bot = repair.interpret("postcode", "bist du ein bot?", "bot_challenge", 0.95, "resend_form")
     assert bot.response == "utter_iamabot"
+
+
+def test_a_question_about_nect_at_the_method_step_chooses_nothing():
+    assert repair.read_method("was ist nect eigentlich genau").action == repair.FAQ
+    assert repair.read_method("dann video").values == {"ident_method": "video"}

@@ -75,12 +75,12 @@ DEV_CEILINGS = {"members_dev.yml": 0.016, "members_dev2.yml": 0.005, "members_de
                 "members_dev7.yml": 0.036, "members_dev8.yml": 0.027, "members_dev9.yml": 0.039,
                 "members_dev10.yml": 0.02, "members_dev11.yml": 0.045, "members_dev12.yml": 0.019,
                 "members_dev13.yml": 0.041, "members_dev14.yml": 0.018, "members_dev15.yml": 0.045,
-                "members_dev16.yml": 0.041, "members_dev17.yml": 0.063, "members_dev18.yml": 0.032,
+                "members_dev16.yml": 0.036, "members_dev17.yml": 0.063, "members_dev18.yml": 0.032,
                 "members_dev19.yml": 0.027, "members_dev20.yml": 0.041, "members_dev21.yml": 0.024,
                 "members_dev22.yml": 0.018, "members_dev23.yml": 0.026, "members_dev24.yml": 0.023,
                 "members_dev25.yml": 0.015, "members_dev26.yml": 0.036, "members_dev27.yml": 0.035,
                 "members_dev28.yml": 0.033, "members_dev29.yml": 0.074, "members_dev30.yml": 0.101,
-                "members_dev31.yml": 0.014, "members_dev32.yml": 0.047, "members_dev33.yml": 0.065}
+                "members_dev31.yml": 0.014, "members_dev32.yml": 0.047, "members_dev33.yml": 0.06}
 
 
 @pytest.mark.live

@@ -261,6 +261,11 @@ _CHOOSES_STRONGLY = re.compile(r"\b(?:lieber|doch|dann|nehm\w*|mach\w*|bitte|w(?
 _QUESTION_START = re.compile(r"^\W*(?:und\s+)?(?:wie|was|wann|wo|warum|wieso|weshalb|welche\w*|wer|geht|muss|kann|brauch\w*)\b")
 
 
+#: A question without a question mark ("was ist nect eigentlich genau", "wie funktioniert das mit dem video").
+_ASKS_WITHOUT_MARK = re.compile(r"\W*(?:und\s+)?(?:was|wie|wer|warum|wieso|wozu)\s+"
+                                r"(?:ist|is|sind|macht|geht|funktioniert|hei(?:ß|ss)t)\b")
+
+
 def read_method(text: str) -> Optional[Decision]:
     if validation.is_method_question(text):
         return Decision(SAY, response="utter_ident_method_compare", resume=True)
@@ -269,7 +274,7 @@ def read_method(text: str) -> Optional[Decision]:
     if against is not None and not _QUESTION_START.search(folded):
         return Decision(FILL, {"ident_method": against})  # "video bitte, brief dauert mir zu lang"
     chooses = _CHOOSES_STRONGLY.search(folded) or (_CHOOSES.search(folded) and not _QUESTION_START.search(folded))
-    asks = "?" in text or re.match(r"\W*(?:und\s+)?(?:was|wie|wer|warum|wieso|wozu)\s+(?:ist|is|sind|macht|geht|funktioniert|hei(?:ß|ss)t)\b", folded)
+    asks = "?" in text or _ASKS_WITHOUT_MARK.match(folded)  # "was ist nect eigentlich genau" names NECT, chooses nothing
     if asks and len(text.split()) >= 3 and followups.asks(text) and not chooses:
         # "Was ist das NECT, muss ich da was installieren?" asks about a method before choosing: answered, then
         # the method is asked for again

@@ -276,9 +276,9 @@ _CAPABILITIES = re.compile(
     r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b")
 #: ... with nothing but these words around it (not "Was kannst du mir zu NECT sagen?").
 _CAPABILITIES_FILLER = frozenset(
-    "ok okay gut und also hallo hi hey servus moin na dann denn eigentlich überhaupt ueberhaupt alles so mir mich für "
-    "fuer noch genau sonst tun machen helfen hier bei euch ihnen dir da mit erledigen bitte du sie ihr für mich konkret "
-    "allgemein genau eigentlich jetzt schon gut gerade zurzeit zur zeit ganze alle sachen dinge für-mich".split())
+    "ok okay gut und also hallo hi hey servus moin na dann denn eigentlich überhaupt ueberhaupt alles alle so mir mich "
+    "für fuer noch genau sonst tun machen helfen erledigen hier bei euch ihnen dir da mit bitte du sie ihr konkret "
+    "allgemein jetzt schon gerade zurzeit zur zeit ganze sachen dinge".split())
 
 
 def asks_capabilities(text: str) -> bool:

@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons import stored_model
-from bot import faq
+from bot import faq, topic_examples
 from bot.topic_model import TopicModel
 
 RANKING_LENGTH = 10
@@ -39,8 +39,16 @@ class FaqTopicSelector(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         # outside_intents: examples of questions the FAQ does not answer; a second model trained on them
         # against all FAQ examples tells how likely a message is outside the FAQ (``outside_faq``).
+        # member_examples: also train on members' own messages from the development scripts, FAQ questions
+        # and questions the FAQ does not answer (bot/topic_examples.yml; this component only, DIET and the
+        # intents never see them)
         return {"retrieval_intent": faq.RETRIEVAL_INTENT, "C": 1.0, "random_seed": 42,
-                "outside_intents": ["not_covered", "out_of_scope"]}
+                "outside_intents": ["not_covered", "out_of_scope"], "member_examples": True}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """Retrain when the members' examples change (they are not in Rasa's training data)."""
+        return topic_examples.fingerprint() if config.get("member_examples", True) else None
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[TopicModel] = None) -> None:
@@ -62,6 +70,9 @@ class FaqTopicSelector(GraphComponent):
                     and str(m.get(INTENT_RESPONSE_KEY) or "").startswith(f"{intent}/")]
         outside = [m.get(TEXT) for m in training_data.intent_examples
                    if m.get(INTENT) in self.config["outside_intents"] and m.get(TEXT)]
+        if self.config.get("member_examples", True):
+            examples += topic_examples.questions()
+            outside += topic_examples.outside()
         self.model = TopicModel.train([t for _, t in examples], [k for k, _ in examples], outside,
                                       c=self.config["C"], seed=self.config["random_seed"])
         return stored_model.save(self._storage, self._resource, "topic_model.pkl", self.model)

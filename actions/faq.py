@@ -392,6 +392,7 @@ def route(dispatcher: CollectingDispatcher, tracker: Tracker, as_faq_question: b
         after_clarification=after_clarification,
         context=context,
         offered_before=offered_before,
+        text=str(message.get("text") or ""),
     )
     titles = [topic.title for topic in map(catalog.get, clarification.topics) if topic is not None]
     remember_gap(message.get("text") or "", "clarify" if titles else "hotline")

@@ -124,7 +124,7 @@ def result(expected: str, text: str, parsed: dict[str, Any]) -> Result:
         # "welche vier Ziffern?" gets both ways' digits: the facts of the topic asked about, so its answer
         return Result(expected=expected, text=text, intent=faq.RETRIEVAL_INTENT, best_topic=expected, offered=())
     candidates = faq.candidates_from_parse(parsed)
-    offered = faq.clarify(candidates, faq.faq_intent_confidence(parsed)).topics
+    offered = faq.clarify(candidates, faq.faq_intent_confidence(parsed), text=text).topics
     return Result(
         expected=expected,
         text=text,

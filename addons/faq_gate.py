@@ -220,10 +220,11 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_topic(message, cued)
                 continue
             if intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED) and faq.is_certain(message.data) \
-                    and not validation.looks_like_data(text):
+                    and not validation.looks_like_data(text) and not tone.is_upset(text):
                 # the intent classifier hesitates, the topic selector is certain and the coverage model
                 # sees it inside the FAQ ("Wie viele Stellen hat die PIN für die Freigabe?"); one that points
-                # back ("wie viel Zeit hab ich dafür?") is read in the context of the last answer first
+                # back ("wie viel Zeit hab ich dafür?") is read in the context of the last answer first; an angry
+                # one ("Mist. Also alles nochmal ausfüllen?") gets its apology below
                 _choose_intent(message, FOLLOW_UP if followups.is_follow_up(text) else faq.RETRIEVAL_INTENT,
                                intent.get("confidence", 0.0))
                 continue

@@ -175,9 +175,11 @@ _NOT_COVERED_CUES = re.compile(
     r"|\bimmer\s+besetzt\b|\bwann\b[^.?!]*\berreich\w*\b[^.?!]*\b(?:jemand\w*|euch|ihnen|hotline|support|wen)\b"
     r"|\b(?:hotline|support)\b[^.?!]*\b(?:erreichbar|besetzt|(?:ö|oe)ffnungszeit\w*|wochenende|samstag|sonntag)\b"
     # when someone can be reached ("Und wann ist da jemand erreichbar?"), not the video ident's hours
-    r"|^(?![^.?!]*\b(?:nect|video\w*|ident\w*)\b)[^.?!]*\bwann\b[^.?!]*\berreichbar\b"
+    r"|^(?![^.?!]*\b(?:nect|video\w*|ident\w*)\b)[^.?!]*\b(?:wann|(?:zu\s+)?welche[nr]?\s+(?:zeit|uhrzeit)\w*)\b[^.?!]*"
+    r"\berreichbar\b"
     # how long data, videos or the PIN are kept, and where (the FAQ only covers the transfer)
     r"|\b(?:wie\s+lange|wo|dauerhaft|f(?:ü|ue)r\s+immer)\b[^.?!]*\b(?:gespeichert|aufbewahrt|abgelegt)\b|\bverschl(?:ü|ue)sselt\s+(?:gespeichert|abgelegt)"
+    r"|\bwie\s+lange\s+(?:speicher|bewahr|beh(?:ä|ae)lt)\w*\b"
     r"|\b(?:server|lokal)\b[^.?!]*\bgespeichert\b|\bgespeichert\b[^.?!]*\b(?:server|lokal)\b|\bat\s+rest\b"
     # several devices at once for 2FA
     r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
@@ -277,9 +279,25 @@ def _named(topic_id: str, text: str) -> bool:
 CONTEXT_TOPICS = 1
 
 
+#: In a clarification, a topic whose words the question lacks counts this much of its confidence.
+UNNAMED_WEIGHT = 0.1
+
+
+def named(candidates: Sequence[Candidate], text: str) -> list[Candidate]:
+    """``candidates`` with the topics whose words ``text`` lacks (``Topic.needs``) weighed down by
+    ``UNNAMED_WEIGHT``, renormalised to the same total: "Total nervig, wie lange dauert das denn noch mit
+    dem Brief?" is offered the letter too, not only the video ident's duration; "wie viel Zeit soll ich
+    einplanen?" still gets the duration. Unchanged without a text."""
+    if not text or all(_named(c.topic, text) for c in candidates):
+        return list(candidates)
+    weighed = [Candidate(c.topic, c.confidence * (1.0 if _named(c.topic, text) else UNNAMED_WEIGHT)) for c in candidates]
+    scale = (sum(c.confidence for c in candidates) / sum(c.confidence for c in weighed)) if any(c.confidence for c in weighed) else 1.0
+    return [Candidate(c.topic, c.confidence * scale) for c in weighed]
+
+
 def clarify(
     candidates: Sequence[Candidate], faq_confidence: float, after_clarification: bool = False,
-    context: Sequence[str] = (), offered_before: Sequence[str] = (),
+    context: Sequence[str] = (), offered_before: Sequence[str] = (), text: str = "",
 ) -> Clarification:
     """For a question that was not answered: which topics to offer, if any.
 
@@ -290,11 +308,12 @@ def clarify(
     then (``offered_before``): then the hotline, not the same list again. A
     new question after it ("pin?" after "2fa?") gets its own topics.
     ``context``: the topics a follow-up may point back to (the last answer
-    and what usually follows it).
+    and what usually follows it). ``text``: the message; a topic that needs
+    words it lacks counts less (:func:`named`), so the topics it names get room.
     """
     if faq_confidence < CLARIFY_MIN_FAQ_INTENT:
         return Clarification()
-    ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
+    ranked = sorted(named(candidates, text), key=lambda c: c.confidence, reverse=True)
     offered = [c.topic for c in ranked[:CLARIFY_MAX_TOPICS] if c.confidence >= CLARIFY_MIN_CONFIDENCE]
     confidence = {c.topic: c.confidence for c in candidates}
     # the last answer's own topic first (it comes first in ``context``), then the likeliest of the others

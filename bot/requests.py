@@ -230,8 +230,9 @@ _OWN_STATE = re.compile(
 
 
 #: "Bin ich eigentlich schon registriert?": the registration looks it up (it says so for a registered member).
-_OWN_REGISTRATION = re.compile(r"\b(?:bin|is|ist)\s+(?:ich|i)\b[^.?!]*\b(?:schon|bereits|eigentlich|scho)\b[^.?!]*"
-                               r"\b(?:registriert|angemeldet|o'?gmeldet)\b")
+#: Also asked in a subordinate clause: "Ich wollte nur wissen, ob ich bei euch schon registriert bin".
+_OWN_REGISTRATION = re.compile(r"\b(?:(?:bin|is|ist)\s+(?:ich|i)|ob\s+ich)\b[^.?!]*\b(?:schon|bereits|eigentlich|scho|"
+                               r"(?:ü|ue)berhaupt)\b[^.?!]*\b(?:registriert|angemeldet|o'?gmeldet)\b")
 
 
 #: "ich wollte wissen ob mein Handy für die Freigabe eingerichtet ist": the own device, registered for the 2FA.

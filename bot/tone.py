@@ -14,7 +14,7 @@ import re
 _UPSET = re.compile(
     r"\b(katastroph\w*|mist|schrott\w*|scheiß\w*|scheiss\w*|sch\*+\w*|mies\w*|unfähig\w*|unfaehig\w*|frechheit|"
     r"unverschämt\w*|unverschaemt\w*|sauerei|zumutung|nervt|genervt|nervig|ärger\w*|aerger\w*|wütend|wuetend|"
-    r"sauer|reicht (mir|es)|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
+    r"sauer|(?<!das )reicht (?:mir|es)\b(?!\s+(?:eigentlich|schon|v(?:ö|oe)llig|vollkommen|erstmal|auch))|lächerlich|laecherlich|armselig|peinlich|idiot\w*|müll|muell|versagt|"
     r"funktioniert (ja )?(gar )?nichts|nichts (klappt|geht|funktioniert)|zum kotzen|verarsch\w*|quatsch|kacke|"
     r"bedient|(?:alles|ist|is|so|der\s+reinste|totaler|kompletter)\s+(?:(?:doch|ja|nur|a|ein|der|alles)\s+)*schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|(?<!nicht so )(?<!halb so )(?<!nicht )schlimm|furchtbar|"
     # sarcasm and being lost: "na super. echt toll", "ich versteh nur Bahnhof", "ich blick da nicht mehr durch"
@@ -170,9 +170,17 @@ _PROBLEM = re.compile(r"vergessen|verloren|verlegt|geht nicht|geht nich\b|nicht 
 _ACK_THEN_ASKS = re.compile(r"^\W*(?:ok\w*|gut|alles klar|super|prima|achso|ach so|aha)\W+und\s+\w+\s+\w+")
 
 
+#: A message of nothing but approving emoji ("👍", "🙏🙂") is an acknowledgement.
+_APPROVING_EMOJI = re.compile(r"^[\s.!]*(?:(?:\U0001F44D|\U0001F44C|\U0001F64F|\U0001F44F|\U0001F642|\U0001F60A|\u263A|"
+                              r"\U0001F600|\U0001F603|\U0001F604|\U0001F601|\u2764|\u2705|\U0001F4AA|\U0001F91D)"
+                              r"[\uFE0F\U0001F3FB-\U0001F3FF]*[\s.!]*)+$")
+
+
 def is_thanks(text: str) -> bool:
-    """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem")."""
+    """True for thanks or a plain acknowledgement, short and without a question ("ok, danke trotzdem", "👍")."""
     folded = (text or "").casefold().strip()
+    if _APPROVING_EMOJI.match(folded):
+        return True
     words = folded.split()
     if not words or (len(words) > 10 and not (len(words) <= 16 and _ENDS_WITH_THANKS.search(folded))) \
             or _ASKS.search(folded):

@@ -85,13 +85,16 @@ class TopicModel:
 
     def analyse(self, text: str) -> tuple[list[tuple[str, float]], float]:
         """Every topic with its probability (most likely first), and the probability that the FAQ
-        does not answer the message at all (0.0 without a coverage classifier)."""
+        does not answer the message at all (0.0 without a coverage classifier, or for a message none of
+        whose n-grams the model knows)."""
         x = self.features.transform([text or ""])
         probabilities = self.topics.predict_proba(x)[0]
         ranking = sorted(((str(k), float(p)) for k, p in zip(self.topics.classes_, probabilities)),
                          key=lambda kp: -kp[1])
         outside = 0.0
-        if self.coverage is not None:
+        # a message without a single known n-gram ("?!", "👍") says nothing about being outside the FAQ: its
+        # calibrated probability would be the bare prior, which more outside examples push past any threshold
+        if self.coverage is not None and x.nnz:
             row = self.coverage.predict_proba(x)[0]
             outside = float(dict(zip(self.coverage.classes_, row)).get(self.OUTSIDE, 0.0))
         return ranking, outside

@@ -281,6 +281,10 @@ def test_a_topic_that_needs_its_words_is_not_answered_without_them():
     ("Ich habe alles gelöscht, wie aktiviere ich jetzt 2FA?", True),
     ("Sind die Daten auf dem Weg zu euch verschlüsselt?", True),
     ("Ich habe die PIN zu oft falsch eingegeben", True),
+    ("Wie lange speichert NECT meine Daten?", False),
+    ("Zu welchen Zeiten ist unter dieser Nummer denn jemand erreichbar?", False),
+    ("Zu welchen Zeiten ist NECT erreichbar?", True),
+    ("Wie lange dauert das Video?", True),
 ])
 def test_questions_the_faq_does_not_answer_by_their_words(text: str, covered: bool):
     assert faq.not_covered_cue(text) is not covered
@@ -311,3 +315,17 @@ def test_topic_cues_agree_with_the_training_and_held_out_labels():
 def test_downloading_the_nect_app_is_the_nect_app():
     assert faq.topic_cue("muss ich die nect app extra runterladen?") == "nect_what"
     assert faq.topic_cue("Ich habe die NECT App installiert, wie läuft das ab?") is None
+
+
+def test_a_clarification_weighs_down_a_topic_whose_words_the_question_lacks():
+    """ "Total nervig, wie lange dauert das denn noch mit dem Brief?" is offered the letter, not only the video."""
+    ranked = [Candidate("nect_duration", 0.88), Candidate("letter_not_arrived", 0.06), Candidate("qr_code", 0.03),
+              Candidate("ssl", 0.01)]
+    text = "wie lange dauert das denn noch mit dem Brief?"
+    weighed = faq.named(ranked, text)
+    assert sum(c.confidence for c in weighed) == pytest.approx(sum(c.confidence for c in ranked))
+    assert dict((c.topic, c.confidence) for c in weighed)["letter_not_arrived"] > 0.2
+    assert set(faq.clarify(ranked, faq_confidence=0.6, text=text).topics) >= {"letter_not_arrived", "nect_duration"}
+    # with its words, the ranking stays; without a text too
+    assert faq.named(ranked, "wie lange dauert das video?") == ranked and faq.named(ranked, "") == ranked
+    assert faq.clarify(ranked, faq_confidence=0.6, text="wie lange dauert das video?").topics == ("nect_duration",)

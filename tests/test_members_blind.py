@@ -81,8 +81,8 @@ DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.005, "members_de
                 "members_dev25.yml": 0.019, "members_dev26.yml": 0.014, "members_dev27.yml": 0.023,
                 "members_dev28.yml": 0.038, "members_dev29.yml": 0.07, "members_dev30.yml": 0.088,
                 "members_dev31.yml": 0.037, "members_dev32.yml": 0.05, "members_dev33.yml": 0.046,
-                "members_dev34.yml": 0.057, "members_dev35.yml": 0.058, "members_dev36.yml": 0.068,
-                "members_dev37.yml": 0.078}
+                "members_dev34.yml": 0.045, "members_dev35.yml": 0.054, "members_dev36.yml": 0.064,
+                "members_dev37.yml": 0.074}
 
 
 @pytest.mark.live

@@ -163,6 +163,10 @@ def test_asking_to_do_what_was_just_explained(text, hands_over):
     ("Meine Frau will wissen, ob ihr QR Code noch gültig ist", "check_2fa_activation"),
     ("Woher weiß ich, ob ein QR-Code noch gültig ist?", None),
     ("mein qr code ist noch gültig, wie aktiviere ich jetzt 2fa?", None),
+    # the own registration, also in a subordinate clause; a statement about it is no question
+    ("Ich wollte nur wissen, ob ich bei euch schon registriert bin", "start_registration"),
+    ("weiß gar nicht ob ich überhaupt angemeldet bin", "start_registration"),
+    ("hab mich vor 10 tagen angemeldet", None),
 ])
 def test_questions_about_the_own_2fa_state_are_looked_up(text, task):
     assert requests.own_state_task(text) == task

@@ -41,13 +41,14 @@ def test_questions_about_people_are_not_requests_for_one(text):
 
 
 @pytest.mark.parametrize("text", ["ok, danke trotzdem", "na gut, trotzdem danke", "perfekt, dann mach ich das heut noch",
-                                  "schade, na gut", "Çok teşekkürler", "merci"])
+                                  "schade, na gut", "Çok teşekkürler", "merci", "👍", "👍🏼", "🙏🙂", "👌!"])
 def test_thanks_and_acknowledgements(text):
     assert tone.is_thanks(text)
 
 
 @pytest.mark.parametrize("text", ["danke, und wie lange dauert das?", "ok i try german. ich will registrieren",
-                                  "ok, schick mir den Brief", "alles klar, wo finde ich den QR-Code?"])
+                                  "ok, schick mir den Brief", "alles klar, wo finde ich den QR-Code?",
+                                  "👍 aber wo ist der Code?", "😡"])
 def test_thanks_with_a_question_or_a_task_are_not_just_thanks(text):
     assert not tone.is_thanks(text)
 
@@ -274,6 +275,8 @@ def test_a_wish_for_a_person_next_to_the_question_who_answers():
 @pytest.mark.parametrize("text, upset", [
     ("na super. echt toll", True), ("ich versteh nur Bahnhof", True), ("ich blick da nicht mehr durch", True),
     ("na super danke", False), ("ok danke, war ja doch nicht so schlimm", False),
+    # "das reicht mir" is enough information; "mir reicht es" is enough patience
+    ("Gut, das reicht mir eigentlich. Vielen Dank!", False), ("jetzt reicht es mir", True), ("mir reicht es!", True),
 ])
 def test_sarcasm_and_being_lost_are_upset_relief_is_not(text: str, upset: bool):
     assert tone.is_upset(text) is upset

@@ -71,3 +71,10 @@ def test_the_intent_component_blends_diets_ranking_and_keeps_rasas_shape():
     assert ranking["greet"] == pytest.approx(0.5 * svm["greet"])
     assert with_diet.get("intent") == with_diet.get("intent_ranking")[0]
     assert with_diet.get("intent")["name"] == "goodbye"
+
+
+def test_a_message_without_a_known_n_gram_is_not_taken_for_one_outside_the_faq():
+    model = _train(outside=["Zahlt ihr die Brille?", "Wie wird das Wetter?", "Kostet das was?", "Wo ist die Filiale?",
+                            "Habt ihr einen Bonus?", "Was kostet die Zahnreinigung?", "Wann kommt die Karte?"] * 2)
+    assert model.analyse("Was kostet die Brille?")[1] > 0.5
+    assert model.analyse("?!")[1] == 0.0 and model.analyse("👍")[1] == 0.0

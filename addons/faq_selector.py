@@ -41,9 +41,10 @@ class FaqTopicSelector(GraphComponent):
         # against all FAQ examples tells how likely a message is outside the FAQ (``outside_faq``).
         # member_examples: also train on members' own messages from the development scripts, FAQ questions
         # and questions the FAQ does not answer (bot/topic_examples.yml; this component only, DIET and the
-        # intents never see them)
+        # intents never see them); member_weight: how much each of those questions counts against a curated
+        # example (0.5: chosen on development scripts 38-41, README)
         return {"retrieval_intent": faq.RETRIEVAL_INTENT, "C": 1.0, "random_seed": 42,
-                "outside_intents": ["not_covered", "out_of_scope"], "member_examples": True}
+                "outside_intents": ["not_covered", "out_of_scope"], "member_examples": True, "member_weight": 0.5}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
@@ -70,11 +71,16 @@ class FaqTopicSelector(GraphComponent):
                     and str(m.get(INTENT_RESPONSE_KEY) or "").startswith(f"{intent}/")]
         outside = [m.get(TEXT) for m in training_data.intent_examples
                    if m.get(INTENT) in self.config["outside_intents"] and m.get(TEXT)]
+        # the curated NLU examples count fully; members' own questions count ``member_weight`` each, so that they
+        # widen the topics to members' words without moving the borders the curated examples draw
+        weights = [1.0] * len(examples)
         if self.config.get("member_examples", True):
-            examples += topic_examples.questions()
+            members = topic_examples.questions()
+            examples += members
+            weights += [float(self.config["member_weight"])] * len(members)
             outside += topic_examples.outside()
         self.model = TopicModel.train([t for _, t in examples], [k for k, _ in examples], outside,
-                                      c=self.config["C"], seed=self.config["random_seed"])
+                                      c=self.config["C"], seed=self.config["random_seed"], weights=weights)
         return stored_model.save(self._storage, self._resource, "topic_model.pkl", self.model)
 
     @classmethod

@@ -95,11 +95,19 @@ FOLLOW_UP_TOPICS = {
     # the two ways side by side, in the FAQ's words: by letter (letter_alternative), usable only once the letter
     # arrived (usable_when), NECT App (nect_what), a few minutes (nect_duration), around the clock (nect_hours)
     "utter_ident_method_compare": ("letter_alternative", "usable_when", "nect_what", "nect_duration", "nect_hours"),
+    # after the PIN-reset guide, "ich hab noch dasselbe Handy" / "neues Handy": the reset (pin_reset), and a new
+    # device's registration in "2FA-Aktivierung" (twofa_activation)
+    "utter_pin_reset_same_device": ("pin_reset",),
+    "utter_pin_reset_new_device": ("pin_reset", "twofa_activation"),
 }
 #: Follow-up replies that give what the FAQ says and, for anything more exact, the hotline: they serve a question
 #: the FAQ does not answer exactly ("Wie viele Tage braucht die Post?": "bitte berücksichtigen Sie die
 #: Postzustellzeiten ... Ist nach einer Woche noch nichts da, melden Sie sich gern unter 08731 76 21384").
 NAMES_THE_HOTLINE = {"utter_followup_letter_time", "utter_followup_reset_data"}
+#: "welche Nummer hat euer Support?": the hotline reply gives what the FAQ's answer to these topics comes down to
+#: ("Bitte wenden Sie sich unter ... an unseren Support"); it serves a question about them, and is no FAQ answer.
+HOTLINE_TOPICS = {"registration_problem"}
+HOTLINE_REPLY = "utter_hotline_human"
 #: Wants for which any FAQ answer is a wrong answer.
 NO_FAQ_ANSWER = {"not_covered", "out_of_scope", "language", "complaint", "upset", "bot", "human", "greet", "bye",
                  "thanks", "data", "check"}
@@ -174,7 +182,8 @@ def judge(want: Iterable[str], messages: list[dict]) -> Verdict:
         or (not wanted_topics and plain <= NO_FAQ_ANSWER)
     )
     helped = hotline_follow_up
-    if wanted_topics and (answered & wanted_topics or (CLARIFY in kinds and _offers(offered, wanted_topics))):
+    if wanted_topics and (answered & wanted_topics or (CLARIFY in kinds and _offers(offered, wanted_topics))
+                          or (wanted_topics & HOTLINE_TOPICS and HOTLINE_REPLY in names)):
         helped = True
     for kind_of_want in plain - {"faq"}:
         if kinds & ACCEPTED.get(kind_of_want, set()):

@@ -26,6 +26,9 @@ _STRONG_FRAME = re.compile(
     r"k(?:e|ö|oe)nn(?:en|ten)?\s+se\b(?=[^.?!]*\bmir\b)|"
     # "Wäre lieb, wenn du mir das Zurücksetzen zeigst"
     r"wenn\s+(?:du|sie|ihr)\s+mir\b(?=[^.?!]*\b(?:zeig|schick|send|helf|hilf|mach|erkl(?:ä|ae)r)\w*)|"
+    # "Wären Sie so nett, mich durch das Zurücksetzen zu lotsen?", "sei so lieb und schick ..."
+    r"w(?:ä|ae)ren\s+sie\s+so\s+(?:nett|freundlich|lieb|gut)|w(?:ä|ae)rst\s+du\s+so\s+(?:nett|lieb|gut)|"
+    r"sei(?:en\s+sie)?\s+so\s+(?:nett|lieb|gut|freundlich)|"
     # the polite letter style: "Wäre es möglich, mir dieses erneut zuzusenden?"
     r"w(?:ä|ae)re\s+es\s+(?:wohl\s+|vielleicht\s+|eventuell\s+)?m(?:ö|oe)glich\b,?(?=[^.?!]*\b(?:mir|mich|uns)\b))\b"
     # needing a new one: "meine Mutter braucht ein neues Passwort", "dann brauche ich wohl nur ein neues Passwort"
@@ -61,7 +64,7 @@ _WEAK_FRAME = re.compile(
     r"(?:zur(?:ü|ue)cksetzen|neu\s+setzen|neu\s+vergeben|resetten|pr(?:ü|ue)fen))\b|"
     r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld|schau|guck)"
     r"(?:e|t|en)?\b")
-_TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
+_TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b(?:\s+(?:mir|uns|kurz|mal|bitte))*,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
 #: Something the assistant can do.
 _DO = re.compile(

@@ -44,7 +44,8 @@ def _features() -> Any:
     )
 
 
-def _classifier(x: Any, labels: Any, c: float, seed: int, balanced: bool = False) -> Any:
+def _classifier(x: Any, labels: Any, c: float, seed: int, balanced: bool = False,
+                weights: Optional[list[float]] = None) -> Any:
     from collections import Counter
 
     from sklearn.calibration import CalibratedClassifierCV
@@ -54,7 +55,7 @@ def _classifier(x: Any, labels: Any, c: float, seed: int, balanced: bool = False
     if rare:
         raise ValueError(f"each label needs at least {FOLDS} examples: {rare}")
     svm = LinearSVC(C=c, random_state=seed, class_weight="balanced" if balanced else None)
-    return CalibratedClassifierCV(svm, method="sigmoid", cv=FOLDS, ensemble=False).fit(x, labels)
+    return CalibratedClassifierCV(svm, method="sigmoid", cv=FOLDS, ensemble=False).fit(x, labels, sample_weight=weights)
 
 
 @dataclass
@@ -67,7 +68,8 @@ class TopicModel:
 
     @classmethod
     def train(cls, texts: list[str], labels: list[str], outside: Optional[list[str]] = None,
-              c: float = 1.0, seed: int = 42, balanced: bool = False) -> "TopicModel":
+              c: float = 1.0, seed: int = 42, balanced: bool = False,
+              weights: Optional[list[float]] = None) -> "TopicModel":
         """Fit on ``texts`` and their ``labels`` (FAQ topics ``faq/<topic>``, or intents); ``outside``: questions
         the FAQ does not answer; ``balanced``: weigh each label by the inverse of its number of examples."""
         import numpy as np
@@ -76,7 +78,7 @@ class TopicModel:
         features = _features().fit(list(texts) + outside)
         x = features.transform(list(texts))
         # an array, not a list: scikit-learn 1.1's calibration counts the examples per class with ``y == class``
-        topics = _classifier(x, np.asarray(labels), c, seed, balanced)
+        topics = _classifier(x, np.asarray(labels), c, seed, balanced, weights)
         coverage = None
         if outside:
             both = features.transform(list(texts) + outside)

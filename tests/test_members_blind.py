@@ -16,8 +16,8 @@ from bot.store.seed import letter_orders
 from tests.conftest import reset_store
 
 BLIND = PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml"
-#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (4.3 %, README) so it cannot slip.
-MAX_DEAD_ENDS = 0.047
+#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (3.9 %, README) so it cannot slip.
+MAX_DEAD_ENDS = 0.044
 
 
 def test_the_blind_script_is_big_enough_and_fully_annotated():
@@ -71,18 +71,19 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
 #: The development scripts (tests/conversations/members_dev*.yml: written like the blind one, but not blind: used to
 #: find gaps such as requests to act that got the FAQ text) hold what is reached there (README).
 DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.005, "members_dev3.yml": 0.006,
-                "members_dev4.yml": 0.018, "members_dev5.yml": 0.015, "members_dev6.yml": 0.014,
-                "members_dev7.yml": 0.031, "members_dev8.yml": 0.027, "members_dev9.yml": 0.039,
-                "members_dev10.yml": 0.025, "members_dev11.yml": 0.032, "members_dev12.yml": 0.024,
-                "members_dev13.yml": 0.032, "members_dev14.yml": 0.014, "members_dev15.yml": 0.053,
-                "members_dev16.yml": 0.032, "members_dev17.yml": 0.054, "members_dev18.yml": 0.014,
-                "members_dev19.yml": 0.023, "members_dev20.yml": 0.041, "members_dev21.yml": 0.01,
+                "members_dev4.yml": 0.018, "members_dev5.yml": 0.02, "members_dev6.yml": 0.009,
+                "members_dev7.yml": 0.022, "members_dev8.yml": 0.032, "members_dev9.yml": 0.029,
+                "members_dev10.yml": 0.029, "members_dev11.yml": 0.027, "members_dev12.yml": 0.024,
+                "members_dev13.yml": 0.032, "members_dev14.yml": 0.014, "members_dev15.yml": 0.045,
+                "members_dev16.yml": 0.032, "members_dev17.yml": 0.054, "members_dev18.yml": 0.023,
+                "members_dev19.yml": 0.014, "members_dev20.yml": 0.041, "members_dev21.yml": 0.01,
                 "members_dev22.yml": 0.018, "members_dev23.yml": 0.026, "members_dev24.yml": 0.023,
-                "members_dev25.yml": 0.019, "members_dev26.yml": 0.014, "members_dev27.yml": 0.023,
-                "members_dev28.yml": 0.038, "members_dev29.yml": 0.07, "members_dev30.yml": 0.088,
-                "members_dev31.yml": 0.037, "members_dev32.yml": 0.05, "members_dev33.yml": 0.046,
-                "members_dev34.yml": 0.045, "members_dev35.yml": 0.054, "members_dev36.yml": 0.064,
-                "members_dev37.yml": 0.074}
+                "members_dev25.yml": 0.019, "members_dev26.yml": 0.009, "members_dev27.yml": 0.02,
+                "members_dev28.yml": 0.028, "members_dev29.yml": 0.066, "members_dev30.yml": 0.06,
+                "members_dev31.yml": 0.028, "members_dev32.yml": 0.043, "members_dev33.yml": 0.042,
+                "members_dev34.yml": 0.037, "members_dev35.yml": 0.041, "members_dev36.yml": 0.051,
+                "members_dev37.yml": 0.047, "members_dev38.yml": 0.065, "members_dev39.yml": 0.047,
+                "members_dev40.yml": 0.039, "members_dev41.yml": 0.067}
 
 
 @pytest.mark.live
@@ -148,3 +149,24 @@ def test_the_reset_data_follow_up_answers_the_reset_and_names_the_hotline():
     assert not judge.judge(["faq:pin_reset"], reply).dead_end
     assert not judge.judge(["not_covered"], reply).dead_end
     assert judge.judge(["faq:ssl"], reply).dead_end
+
+
+def test_the_hotline_serves_a_question_for_the_support_number_but_no_other_topic():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    hotline = [{"text": domain["responses"]["utter_hotline_human"][0]["text"].replace("{hotline}", "08731 76 21384")}]
+    assert not judge.judge(["faq:registration_problem"], hotline).dead_end  # "welche Nummer hat euer Support?"
+    assert not judge.judge(["human"], hotline).wrong
+    assert judge.judge(["faq:ssl"], hotline).dead_end
+
+
+def test_the_device_replies_after_the_pin_reset_guide_carry_its_topics():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    same = [{"text": domain["responses"]["utter_pin_reset_same_device"][0]["text"]}]
+    new = [{"text": domain["responses"]["utter_pin_reset_new_device"][0]["text"]}]
+    assert not judge.judge(["give"], same).dead_end and not judge.judge(["give"], same).wrong
+    assert not judge.judge(["faq:twofa_activation"], new).dead_end
+    assert judge.judge(["faq:ssl"], new).wrong

@@ -35,6 +35,17 @@ def test_a_clear_message_gets_its_label_with_probabilities_that_sum_to_one():
     assert [label for label, _ in model.rank("Tschüss und bis bald")][0] == "goodbye"
 
 
+def test_weights_let_some_examples_count_less():
+    """A label whose examples all count a tenth loses the ambiguous middle to one whose examples count fully."""
+    texts = [f"alpha beta {i}" for i in range(6)] + [f"gamma beta {i}" for i in range(6)]
+    labels = ["a"] * 6 + ["g"] * 6
+    even = TopicModel.train(texts, labels)
+    light = TopicModel.train(texts, labels, weights=[0.1] * 6 + [1.0] * 6)
+    p_even = dict(even.rank("beta"))
+    p_light = dict(light.rank("beta"))
+    assert p_light["g"] > p_even["g"]
+
+
 def test_a_label_with_too_few_examples_is_refused():
     with pytest.raises(ValueError, match="at least"):
         TopicModel.train(["Hallo", "Moin", "Tschüss"], ["greet", "greet", "goodbye"])

@@ -181,9 +181,6 @@ _NOT_COVERED_CUES = re.compile(
     r"|\b(?:wie\s+lange|wo|dauerhaft|f(?:ü|ue)r\s+immer)\b[^.?!]*\b(?:gespeichert|aufbewahrt|abgelegt)\b|\bverschl(?:ü|ue)sselt\s+(?:gespeichert|abgelegt)"
     r"|\bwie\s+lange\s+(?:speicher|bewahr|beh(?:ä|ae)lt)\w*\b"
     r"|\b(?:server|lokal)\b[^.?!]*\bgespeichert\b|\bgespeichert\b[^.?!]*\b(?:server|lokal)\b|\bat\s+rest\b"
-    # several devices at once for 2FA
-    r"|\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
-    r"telefone?|tablets?|endger(?:ä|ae)te?n?)\b"
     r"|\b(?:handy|smartphone|telefon|tablet|ger(?:ä|ae)t)\w*\b[^.?!]*\bgleichzeitig\b|\bgleichzeitig\b[^.?!]*\b(?:handy|smartphone|tablet|ger(?:ä|ae)t)\w*\b"
     # a stolen phone, an app store without Google (Huawei), a locked account, TLS versions: the FAQ says nothing
     r"|\b(?:handy|smartphone|telefon|ger(?:ä|ae)t|tablet|iphone)\w*\b[^.?!]*\b(?:geklaut|gestohlen|entwendet|klaut)\b"
@@ -211,9 +208,20 @@ _NOT_COVERED_CUES = re.compile(
     r"|\bzeitfenster\w*\b[^.?!]*\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b|\b(?:verl(?:ä|ae)nger\w*|l(?:ä|ae)nger)\b[^.?!]*\bzeitfenster\w*\b")
 
 
+#: Several devices at once for 2FA ("Kann ich ein zweites Handy registrieren?"; the FAQ says nothing) ...
+_SEVERAL_DEVICES = re.compile(
+    r"\b(?:mehrere|zwei|2|beide\w*|weitere\w*|zweite\w*|zus(?:ä|ae)tzliche\w*)\s+(?:handys?|ger(?:ä|ae)te?n?|smartphones?|"
+    r"telefone?|tablets?|endger(?:ä|ae)te?n?)\b")
+#: ... unless the question asks what the second device is for ("Wozu soll dieses zusätzliche Gerät gut sein?": the
+#: second factor, which the FAQ explains).
+_WHAT_FOR = re.compile(r"\b(?:wozu|wof(?:ü|ue)r|warum|wieso|weshalb|was\s+soll|was\s+hat\s+es|was\s+bringt|gut\s+sein|"
+                       r"reicht\s+(?:ein|das|mein)\w*\s+passwort)\b")
+
+
 def not_covered_cue(text: str) -> bool:
     """True for a question the FAQ does not answer by its words alone (costs, data passed on, hotline hours)."""
-    return bool(_NOT_COVERED_CUES.search((text or "").casefold()))
+    folded = (text or "").casefold()
+    return bool(_NOT_COVERED_CUES.search(folded)) or bool(_SEVERAL_DEVICES.search(folded) and not _WHAT_FOR.search(folded))
 
 
 #: Wordings that decide the topic whatever the selector's ranking: (topic, words, more words, unless).

@@ -285,6 +285,8 @@ def test_a_topic_that_needs_its_words_is_not_answered_without_them():
     ("Zu welchen Zeiten ist unter dieser Nummer denn jemand erreichbar?", False),
     ("Zu welchen Zeiten ist NECT erreichbar?", True),
     ("Wie lange dauert das Video?", True),
+    ("Kann ich die Freigabe auch auf einem zweiten Handy einrichten?", False),
+    ("Wozu soll dieses zusätzliche Gerät eigentlich gut sein?", True),  # the second factor (twofa_what)
 ])
 def test_questions_the_faq_does_not_answer_by_their_words(text: str, covered: bool):
     assert faq.not_covered_cue(text) is not covered

@@ -69,6 +69,8 @@ _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn
 #: Something the assistant can do.
 _DO = re.compile(
     r"(schick|schicken|send|bestell|anforder|beantrag|zruck|registrier|anmeld|o'?meld|zur(?:ü|ue|u)ck\s*zu\s*setz|zur(?:ü|ue|u)ck\s*setz|"
+    # "Können Sie das für mich anstoßen?", "kannst du das rausfinden?"
+    r"\bansto(?:ß|ss)\w*|\bveranlass\w*|\bin\s+die\s+wege\s+leit\w*|\b(?:he)?raus\s*(?:zu)?\s*find\w*|"
     r"neu\s+(?:zu\s+)?(?:setz|mach|einricht|vergeb|anleg)|entsperr|pr(?:ü|ue|u)f|check|durchf(?:ü|ue|u)hr|freischalt|nochmal|noch\s+mal|erneut|"
     r"\bneue[sn]?\b|wissen,?\s+ob|register|resend|reset|\bmeld\w*\s+mich\b|schau\w*,?\s+ob|nachseh\w*|nachschau\w*|"
     r"gucken,?\s+ob|\b(?:schau|guck)\w*\s+(?:(?:mal|bitte|doch|du|sie)\s+)*nach\b|\b(?:einen|nen|'nen|ein|'n)\s+(?:online-?)?(?:zugang|konto|account)\b|\bmelden\s+sie\s+mich\b[^.?!]*\ban\b|"
@@ -272,7 +274,8 @@ def is_letter_status_question(text: str) -> bool:
 #: "Kannst du das für mich machen?", "gehen Sie das mit mir durch": the task just offered, done for the member.
 _FOR_ME = re.compile(
     r"\b(?:f(?:ü|ue)r\s+mich|mit\s+mir|f(?:ü|ue)r\s+meinen\s+fall|bei\s+mir)\b[^.?!]*\b(?:mach\w*|durchgeh\w*|"
-    r"durch\s*gehen|erledig\w*|pr(?:ü|ue)f\w*|anschau\w*|ansehen|schau\w*|starten|tun)\b"
+    r"durch\s*gehen|erledig\w*|pr(?:ü|ue)f\w*|anschau\w*|ansehen|schau\w*|starten|tun|ansto(?:ß|ss)\w*|veranlass\w*|"
+    r"(?:he)?raus\s*find\w*)\b"
     r"|\b(?:mach|erledig|pr(?:ü|ue)f|start)\w*\b[^.?!]*\bf(?:ü|ue)r\s+mich\b"
     r"|\b(?:mach|erledig|pr(?:ü|ue)f)\w*\s+(?:du|sie|ihr)\s+das\b|\bgeh\w*\s+(?:du|sie)\s+das\s+mit\s+mir\b")
 

@@ -10,6 +10,8 @@ from bot import faq, requests
 @pytest.mark.parametrize("text", [
     "Wären Sie so nett, mich durch das Zurücksetzen meiner PIN zu lotsen?",
     "sei so lieb und schick mir den brief nochmal",
+    "Ich hab noch gar kein Konto. Können Sie das für mich anstoßen?",
+    "weiß nicht ob bei mir 2FA schon an ist, kannst du das rausfinden?",
     "Ich möchte mich in der Online-Filiale registrieren lassen.",
     "kannst du mich bitte registrieren?",
     "ich brauch den Zugangsbrief nochmal",
@@ -44,6 +46,7 @@ def test_requests_to_act(text):
 
 @pytest.mark.parametrize("text", [
     "Wären Sie so nett und erklären mir, wie das Zurücksetzen geht?",
+    "Wie finde ich heraus, ob mein Code noch gilt?",
     "Wie kann ich mich registrieren?",
     "Ich möchte mich anmelden, was brauche ich dafür?",
     "Mein Brief mit den Zugangsdaten ist nicht angekommen",

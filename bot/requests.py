@@ -26,6 +26,8 @@ _STRONG_FRAME = re.compile(
     r"k(?:e|ö|oe)nn(?:en|ten)?\s+se\b(?=[^.?!]*\bmir\b)|"
     # "Wäre lieb, wenn du mir das Zurücksetzen zeigst"
     r"wenn\s+(?:du|sie|ihr)\s+mir\b(?=[^.?!]*\b(?:zeig|schick|send|helf|hilf|mach|erkl(?:ä|ae)r)\w*)|"
+    # "kann mal wer prüfen, ob mein QR-Code noch gültig ist"
+    r"k(?:a|ö|oe)nn\w*\s+(?:mal\s+|bitte\s+)*(?:wer|jemand)\b|"
     # "Wären Sie so nett, mich durch das Zurücksetzen zu lotsen?", "sei so lieb und schick ..."
     r"w(?:ä|ae)ren\s+sie\s+so\s+(?:nett|freundlich|lieb|gut)|w(?:ä|ae)rst\s+du\s+so\s+(?:nett|lieb|gut)|"
     r"sei(?:en\s+sie)?\s+so\s+(?:nett|lieb|gut|freundlich)|"

@@ -8,6 +8,18 @@ from bot import followups
 
 
 @pytest.mark.parametrize("text, last, answer", [
+    # after the PIN-reset guide: the member's device
+    ("Ich hab noch dasselbe Handy, nur die PIN weiß ich nicht mehr", "utter_pin_reset_qr_code", "utter_pin_reset_same_device"),
+    ("Die App ist noch auf meinem Handy drauf, ich bin auch angemeldet", "utter_pin_reset_health_card",
+     "utter_pin_reset_same_device"),
+    ("neues handy, das alte hab ich nicht mehr", "utter_pin_reset_health_card", "utter_pin_reset_new_device"),
+    ("Welches Dokument brauche ich dafür?", "utter_faq/nect_steps", "utter_faq/nect_id_document"),
+    ("sitzen die in deutschland?", "utter_faq/nect_company", "utter_faq/nect_company"),
+    ("Muss ich dafür einen Termin vereinbaren?", "utter_faq/nect_what", "utter_faq/nect_hours"),
+    # the letter's other contents are no request for a password letter; the video takes its own time
+    ("Und den QR-Code aus dem Brief brauche ich wofür?", "utter_faq/credentials", None),
+    ("kann ich das passwort aus dem brief auf was eigenes umstellen", "utter_faq/credentials", None),
+    ("wie lange dauert das mit dem video?", "utter_faq/letter_alternative", None),
     ("wo genau in der app?", "utter_faq/password_change", "utter_faq/password_change"),
     ("was genau geht dann nicht?", "utter_faq/no_device", "utter_faq/protected_functions"),
     ("wo kann ich die zurücksetzen falls ich sie mal vergesse", "utter_faq/twofa_pin", "utter_faq/pin_reset"),

@@ -12,6 +12,7 @@ from bot import faq, requests
     "sei so lieb und schick mir den brief nochmal",
     "Ich hab noch gar kein Konto. Können Sie das für mich anstoßen?",
     "weiß nicht ob bei mir 2FA schon an ist, kannst du das rausfinden?",
+    "kann mal wer prüfen ob mein qr code noch gültig ist",
     "Ich möchte mich in der Online-Filiale registrieren lassen.",
     "kannst du mich bitte registrieren?",
     "ich brauch den Zugangsbrief nochmal",

@@ -250,7 +250,10 @@ def other_language(text: str) -> bool:
 
 
 _PRESENCE = re.compile(r"\b(?:(?:sind\s+sie|bist\s+du|seid\s+ihr)\s+(?:noch\s+)?(?:da|dran)|(?:ist|sind)\s+(?:da|hier)\s+(?:noch\s+)?(?:wer|jemand|einer)|h(?:ö|oe)rst\s+du\s+mich|"
-                       r"antwortet?\s+(?:da\s+|hier\s+)?(?:wer|jemand|keiner|niemand))\b")
+                       r"antwortet?\s+(?:da\s+|hier\s+)?(?:wer|jemand|keiner|niemand))\b"
+                       # "funktioniert der Chat überhaupt?", "geht der chat noch"
+                       r"|\b(?:funktioniert|funzt|geht|l(?:ä|ae)uft)\s+(?:der|dieser|dein|euer)\s+chat\s+"
+                       r"(?:(?:hier|denn|eigentlich|(?:ü|ue)berhaupt|noch)\s*)*[?!.]*\s*$")
 
 
 #: "Und wann ist da jemand erreichbar?" asks when, not whether someone is there now.
@@ -281,7 +284,10 @@ _CAPABILITIES = re.compile(
     r"\bwas\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr|machst\s+du|tust\s+du|kann\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir))"
     r"|k(?:ö|oe)nnte\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir)))\b"
     r"|\b(?:wobei|womit|wie)\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:mir\s+|uns\s+)?(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|so|alles)\s+)*helfen\b"
-    r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b")
+    r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b"
+    # "kannst du überhaupt was?", "können Sie eigentlich irgendwas?"
+    r"|\b(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|auch)\s+)*"
+    r"(?:was|etwas|irgendwas|irgendetwas|(?:ü|ue)berhaupt\s+was)\s*[?!.]*\s*$")
 #: ... with nothing but these words around it (not "Was kannst du mir zu NECT sagen?").
 _CAPABILITIES_FILLER = frozenset(
     "ok okay gut und also hallo hi hey servus moin na dann denn eigentlich überhaupt ueberhaupt alles alle so mir mich "

@@ -77,7 +77,9 @@ def test_questions_that_mention_someone_are_not_requests_for_a_person():
 
 @pytest.mark.parametrize("text, present", [("bist du noch da?", True), ("hallo? ist da jemand?", True),
                                            ("hallo??? antwortet hier jemand", True),
-                                           ("Ist die Online-Filiale noch da, wenn ich umziehe?", False)])
+                                           ("Ist die Online-Filiale noch da, wenn ich umziehe?", False),
+                                           ("funktioniert der chat überhaupt", True), ("sind sie noch dabei?", False),
+                                           ("funktioniert der chat auch auf dem handy?", False)])
 def test_checking_that_someone_answers(text, present):
     assert tone.checks_presence(text) is present
 
@@ -257,7 +259,9 @@ def test_found_it_and_thanks_is_thanks_and_the_phone_wish():
     ("Was können Sie für mich tun?", True), ("wobei kannst du mir helfen", True),
     # a question about something is no question about the assistant
     ("Was kannst du mir zu NECT sagen?", False), ("was kann ich hier bei euch machen wenn der brief nicht kommt", False),
-    ("kannst du überhaupt was", False),
+    # even when it sounds sarcastic, "kannst du überhaupt was?" is best answered with what the assistant does
+    ("kannst du überhaupt was", True), ("dachte ich mir. kannst du überhaupt was?", True),
+    ("Kannst du mir was zur App sagen?", False),
 ])
 def test_what_the_assistant_can_do(text: str, asks: bool):
     assert tone.asks_capabilities(text) is asks

@@ -75,7 +75,7 @@ DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.005, "members_de
                 "members_dev7.yml": 0.022, "members_dev8.yml": 0.027, "members_dev9.yml": 0.029,
                 "members_dev10.yml": 0.029, "members_dev11.yml": 0.023, "members_dev12.yml": 0.024,
                 "members_dev13.yml": 0.032, "members_dev14.yml": 0.014, "members_dev15.yml": 0.045,
-                "members_dev16.yml": 0.032, "members_dev17.yml": 0.054, "members_dev18.yml": 0.023,
+                "members_dev16.yml": 0.032, "members_dev17.yml": 0.049, "members_dev18.yml": 0.023,
                 "members_dev19.yml": 0.014, "members_dev20.yml": 0.041, "members_dev21.yml": 0.01,
                 "members_dev22.yml": 0.018, "members_dev23.yml": 0.026, "members_dev24.yml": 0.023,
                 "members_dev25.yml": 0.019, "members_dev26.yml": 0.009, "members_dev27.yml": 0.02,
@@ -83,7 +83,7 @@ DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.005, "members_de
                 "members_dev31.yml": 0.028, "members_dev32.yml": 0.043, "members_dev33.yml": 0.042,
                 "members_dev34.yml": 0.037, "members_dev35.yml": 0.041, "members_dev36.yml": 0.047,
                 "members_dev37.yml": 0.039, "members_dev38.yml": 0.056, "members_dev39.yml": 0.043,
-                "members_dev40.yml": 0.035, "members_dev41.yml": 0.071, "members_dev42.yml": 0.05,
+                "members_dev40.yml": 0.035, "members_dev41.yml": 0.071, "members_dev42.yml": 0.046,
                 "members_dev43.yml": 0.072, "members_dev44.yml": 0.035, "members_dev45.yml": 0.055}
 
 

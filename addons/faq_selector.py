@@ -42,9 +42,9 @@ class FaqTopicSelector(GraphComponent):
         # member_examples: also train on members' own messages from the development scripts, FAQ questions
         # and questions the FAQ does not answer (bot/topic_examples.yml; this component only, DIET and the
         # intents never see them); member_weight: how much each of those questions counts against a curated
-        # example (0.5: chosen on development scripts 38-41, README)
+        # example (config.yml sets it)
         return {"retrieval_intent": faq.RETRIEVAL_INTENT, "C": 1.0, "random_seed": 42,
-                "outside_intents": ["not_covered", "out_of_scope"], "member_examples": True, "member_weight": 0.5}
+                "outside_intents": ["not_covered", "out_of_scope"], "member_examples": True, "member_weight": 1.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:

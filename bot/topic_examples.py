@@ -9,7 +9,7 @@ copies them into bot/topic_examples.yml, which only the topic classifier
 FAQ does not answer (for its coverage estimate, ``outside_faq``); the intent
 classifier and DIET keep the NLU data alone, so no intent moves.
 
-Only scripts 1-37 (``SCRIPTS``) are used: 38-41 stay out as a development
+Only scripts 1-37 (``SCRIPTS``) are used: 38-45 stay out as a development
 hold-out that measures what the examples do for questions they did not shape
 (README, issue 12). Each counts half a curated example (``member_weight`` of
 addons/faq_selector.py). Never the blind script, and never a sentence of the held-out
@@ -33,7 +33,7 @@ from bot.config import PROJECT_ROOT
 
 EXAMPLES_PATH = Path(__file__).with_name("topic_examples.yml")
 SCRIPT_DIR = PROJECT_ROOT / "tests" / "conversations"
-#: The development scripts the examples come from (1-37; 38-41 are the development hold-out).
+#: The development scripts the examples come from (1-37; 38-45 are the development hold-out).
 SCRIPTS = tuple(["members_dev.yml"] + [f"members_dev{n}.yml" for n in range(2, 38)])
 #: Held-out NLU sets: none of their sentences may become an example.
 HELD_OUT_SETS = (PROJECT_ROOT / "tests" / "nlu_holdout.yml", PROJECT_ROOT / "tests" / "nlu_blind.yml")

@@ -27,18 +27,11 @@ from typing import Callable
 
 from bot import conversations, judge
 from bot.config import PROJECT_ROOT, load_settings
+from bot.ports import free_port
 from bot.servers import Assistant, base_env
 
 README = PROJECT_ROOT / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def question_mix() -> list[str]:

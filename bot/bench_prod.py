@@ -31,6 +31,7 @@ from bot import conversations
 from bot.bench import percentile, question_mix, run_threads, write_readme
 from bot.config import load_settings
 from bot.servers import ProductionAssistant
+from bot.ports import free_block
 
 START, END = "<!-- bench-prod:start -->", "<!-- bench-prod:end -->"
 SENDERS = (1, 8, 32)
@@ -49,23 +50,6 @@ def _database(admin_url: str, name: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return str(make_url(admin_url).set(database=name))
-
-
-def _free_block(count: int) -> int:
-    import socket
-
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        try:
-            for port in range(base, base + count):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no block of free ports")
 
 
 def faq_turn(url: str, sender: str, n: int, questions: list[str]) -> None:
@@ -180,8 +164,8 @@ def run_topology(replicas: int, messages: int, questions: list[str], logs: Path)
     migrate(members)
     reset_demo(members)
     secret = "bench-secret-0123456789abcdefghijklmnopq"
-    settings = replace(load_settings(), profile="prod", rasa_port=_free_block(replicas + 1),
-                       action_port=_free_block(replicas + 1), database_url=members, tracker_store_url=tracker,
+    settings = replace(load_settings(), profile="prod", rasa_port=free_block(replicas + 1),
+                       action_port=free_block(replicas + 1), database_url=members, tracker_store_url=tracker,
                        lock_store_url=redis_url, member_hash_key=secret, member_token_secret=secret,
                        assist_token=secret, rasa_replicas=replicas, action_replicas=replicas)
     result: dict = {"replicas": replicas}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -11,6 +10,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from bot.config import load_settings
+from bot.ports import free_port  # noqa: F401  (tests import it from here)
 from bot.servers import Assistant
 
 import asyncio as _asyncio
@@ -52,12 +52,6 @@ LIVE_LIMITS = {"IDENT_MAX_PER_SOURCE_PER_HOUR": "100000", "IDENT_MAX_GLOBAL_PER_
                # agents never take chats on the shared servers: asking for a person gets the hotline
                # (tests/test_web_console.py opens the service hours on servers of its own)
                "SERVICE_HOURS": "Mon-Sun 00:00-00:00"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

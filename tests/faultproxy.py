@@ -13,15 +13,10 @@ stopping the machine's shared services:
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from typing import Optional, Set
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from bot.ports import free_port
 
 
 class FaultProxy:
@@ -29,7 +24,7 @@ class FaultProxy:
 
     def __init__(self, target_host: str, target_port: int, port: Optional[int] = None) -> None:
         self.target = (target_host, target_port)
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.mode = "forward"
         self._loop = asyncio.new_event_loop()
         self._server: Optional[asyncio.base_events.Server] = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from bot.config import HOTLINE, PROJECT_ROOT, load_settings
 from bot.servers import ProductionAssistant
 from bot.store.migrate import migrate
 from bot.store.models import LetterOrder
+from bot.ports import free_block
 from tests.conftest import (LIVE_APPROVAL_WINDOW_SECONDS, LIVE_LIMITS, LIVE_TOKEN_SECRET, _drop_postgres_database,
                             _postgres_database, reset_store)
 from tests.faultproxy import FaultProxy
@@ -47,27 +47,6 @@ SCRIPTS = Path(__file__).parent / "conversations"
 REDIS_DB = 11
 #: A fault must reach the member as an apology within this many seconds.
 APOLOGY_SECONDS = 12.0
-
-
-def _port_block(count: int) -> int:
-    """The first of ``count`` consecutive free ports."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65000:
-            continue
-        free = True
-        for port in range(base, base + count):
-            with socket.socket() as probe:
-                try:
-                    probe.bind(("127.0.0.1", port))
-                except OSError:
-                    free = False
-                    break
-        if free:
-            return base
-    raise RuntimeError("no block of free ports")
 
 
 @dataclass
@@ -103,8 +82,8 @@ def stores() -> Iterator[Stores]:
 
 @pytest.fixture(scope="module")
 def prod(model_path: Path, stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionAssistant]:
-    base = _port_block(3)
-    actions = _port_block(3)
+    base = free_block(3)
+    actions = free_block(3)
     settings = replace(
         load_settings(), profile="prod", rasa_port=base, action_port=actions, model_path=model_path,
         database_url=stores.through(stores.members_url, stores.members),

@@ -20,6 +20,8 @@ DEFAULT_LOW, DEFAULT_HIGH = 20000, 32767
 _RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 _handed_out: set[int] = set()
+#: Its own generator: a test that seeds ``random`` must not make two processes pick the same ports.
+_random = random.SystemRandom()
 _lock = threading.Lock()
 
 
@@ -54,7 +56,7 @@ def free_block(count: int = 1) -> int:
     candidates = _candidates()
     with _lock:
         for _ in range(500):
-            base = random.randrange(candidates.start, candidates.stop - count + 1)
+            base = _random.randrange(candidates.start, candidates.stop - count + 1)
             block = range(base, base + count)
             if any(port in _handed_out for port in block):
                 continue

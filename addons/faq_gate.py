@@ -30,6 +30,8 @@ from bot import faq, followups, requests, tone, validation
 
 INFORM_DATA = "inform_data"
 FOLLOW_UP = "follow_up"
+#: The FAQ topic on how to type the Versichertennummer (without the digit after the hyphen).
+NUMBER_FORMAT_TOPIC = "insurance_number_format"
 FRUSTRATION = "frustration"
 NOT_COVERED = "not_covered"
 COMPLAIN = "complain"
@@ -77,6 +79,10 @@ class FaqConfidenceGate(GraphComponent):
             if task is not None:
                 _choose_intent(message, task)
                 continue
+            if requests.reports_number_with_suffix(text) and catalog.get(NUMBER_FORMAT_TOPIC) is not None:
+                # "bei der Registrierung heißt es ungültig, ich hab A123456780-1 eingegeben": the number's format
+                _choose_topic(message, catalog.get(NUMBER_FORMAT_TOPIC))
+                continue
             task = requests.task_with_number(text)
             if task is not None:
                 # "Registrierung A123456780": the task, which takes the number from this message
@@ -118,7 +124,7 @@ class FaqConfidenceGate(GraphComponent):
                 _choose_intent(message, THANK, intent.get("confidence", 0.0))
                 continue
             if (intent.get("name") == REQUEST_HUMAN or (
-                    intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT)
+                    intent.get("name") in (DEFAULT_NLU_FALLBACK_INTENT_NAME, faq.RETRIEVAL_INTENT, FOLLOW_UP, "greet")
                     and tone.asks_who_answers_in_a_sentence(text, WHO_ANSWERS_MAX_WORDS))) \
                     and tone.asks_who_answers(text) and followups.asks(text) and not tone.wants_person(text):
                 # "schreib ich hier mit einem richtigen Mitarbeiter?": the assistant says what it is
@@ -193,7 +199,8 @@ class FaqConfidenceGate(GraphComponent):
                     continue
             standing = followups.LETTER_TIME if followups.asks_letter_time(text) \
                 else followups.FOUR_DIGITS if followups.asks_four_digits(text) \
-                else followups.ACTIVATION_WAYS if followups.asks_activation_way(text) else None
+                else followups.ACTIVATION_WAYS if followups.asks_activation_way(text) \
+                else followups.OTHER_ID_DOCUMENT if followups.asks_other_id_document(text) else None
             if intent.get("name") in (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED, FOLLOW_UP) \
                     and standing is not None and not tone.is_upset(text):
                 # "wie lange braucht die Post so ungefähr?": the delivery times; "welche vier Ziffern?": both ways'

@@ -235,6 +235,17 @@ _TOPIC_CUES = (
     ("nect_what", re.compile(r"\bnect\b[^.?!]*\b(?:muss|soll|brauch\w*|must|need)\b|\b(?:muss|soll|brauch\w*|must|need)\b[^.?!]*\bnect\b"),
      re.compile(r"\b(?:runterlad\w*|herunterlad\w*|download\w*|installier\w*|extra\s+laden|laden)\b"),
      re.compile(r"\bwo\b|\bwoher\b|store|\bfind\w*|installiert|heruntergeladen|runtergeladen|\bgeladen\b|schritt")),
+    # "auf der Webseite unter Registrierung ist ein QR-Code, wofür ist der?": it installs the app (app_download);
+    # "Im Brief ist ein QR-Code. Ist der zum App runterladen?": the letter's code registers the device (qr_code)
+    ("app_download",
+     re.compile(r"\bqr|\b(?:viereckig|schwarz-?wei(?:ß|ss))\w*\s+(?:\w+\s+)?(?:muster|k(?:ä|ae)stchen|bild|code)"),
+     re.compile(r"\b(?:webseite|internetseite|homepage|website|registrierungsseite|internet|bildschirm|monitor)\b"),
+     re.compile(r"\bbrief\w*|\bpost\b|abgelaufen|g(?:ü|ue)ltig|nicht\s+mehr|ungültig|ungueltig")),
+    ("qr_code",
+     re.compile(r"\bqr[- ]?code\w*\b[^?]*\b(?:brief|post)\b|\b(?:brief|post)\b[^?]*\bqr[- ]?code"),
+     re.compile(r"\b(?:wof(?:ü|ue)r|wozu|was\s+(?:mach|soll|tu)\w*|was\s+bringt|zum\s+(?:app\s+)?(?:runter|herunter)lad\w*|"
+                r"zum\s+(?:install|download)\w*|f(?:ü|ue)r\s+die\s+app\b)"),
+     re.compile(r"abgelaufen|nicht\s+mehr|(?:ä|ae)lter|ungültig|ungueltig|verfallen|\b60\b|wie\s+lange|verloren|weg\b")),
     ("twofa_activation",
      re.compile(r"\bneue[sn]?\s+(?:handy|smartphone|ger(?:ä|ae)t|telefon|iphone|tablet)\b"),
      re.compile(r"\b(?:2fa|zwei[- ]?faktor\w*|2[- ]faktor\w*|freigabe\w*|(?:ü|ue)bertrag\w*|umzieh\w*|mitnehm\w*|"

@@ -144,19 +144,23 @@ OTHERWISE = "follow_up_otherwise"
 #: The reply of each such intent.
 OTHERWISE_RESPONSES = {"not_covered": "utter_not_covered", "out_of_scope": "utter_out_of_scope",
                        "letter_time": "utter_followup_letter_time", "four_digits": "utter_followup_four_digits",
-                       "activation_ways": "utter_followup_activation_ways"}
+                       "activation_ways": "utter_followup_activation_ways",
+                       "other_id_document": "utter_followup_other_id_document"}
 LETTER_TIME = "letter_time"
 FOUR_DIGITS = "four_digits"
 ACTIVATION_WAYS = "activation_ways"
+OTHER_ID_DOCUMENT = "other_id_document"
 #: Replies given whatever came before: they carry every fact the question can mean.
-STANDING = frozenset({LETTER_TIME, FOUR_DIGITS, ACTIVATION_WAYS})
+STANDING = frozenset({LETTER_TIME, FOUR_DIGITS, ACTIVATION_WAYS, OTHER_ID_DOCUMENT})
 
 #: "wie lange braucht die Post so ungefähr?", "brief registrierung wie lang bis der da is": how long a letter
 #: takes. The FAQ only says "Postzustellzeiten"; utter_followup_letter_time says that, without a context too.
 _LETTER_TIME = re.compile(r"\bwie\s*lang\w*\b[^.?!]*\b(?:brief|post|zustellung)\b|\b(?:brief|post)\b[^.?!]*\bwie\s*lang\w*\b"
                           # "Ich hab mich per Brief registriert. Wann kommt der denn?", "wann kimmt denn da Briaf?"
                           r"|\b(?:brief|briaf|post)\b.*\bwann\s+(?:kommt|kimmt|kumt)\b|\bwann\s+(?:kommt|kimmt|kumt)\b[^.?!]*\b(?:brief|briaf)\b")
-_NOT_LETTER_TIME = re.compile(r"video|nect|selfie|ident|qr|code|g(?:ü|ue)ltig|passwort|pin\b|freigabe|warte\w*\s+(?:ich\s+)?schon|seit\b")
+#: ... not how long something can be used ("wie lange kann ich den benutzen, der Brief liegt schon in der Schublade?")
+_NOT_LETTER_TIME = re.compile(r"video|nect|selfie|ident|qr|code|g(?:ü|ue)ltig|passwort|pin\b|freigabe|warte\w*\s+(?:ich\s+)?schon|seit\b|"
+                              r"\bbenutz\w*|\bverwend\w*|\bliegt\s+(?:schon|noch|seit)")
 
 
 def asks_letter_time(text: str) -> bool:
@@ -184,6 +188,21 @@ _QR = re.compile(r"\bqr\b|\bqr-?code\b|\bcode\b")
 _CARD = re.compile(r"\b(?:gesundheits)?karte\b|\begk\b|\bkrankenkassenkarte\b|\bversichertenkarte\b")
 _CHOOSE_WAY = re.compile(r"\bbesser\b|\blieber\b|\bempfehl\w*|\bwelche\w*\b|\bwas\s+(?:soll|nehm|nimm)\w*|\bunterschied\w*|"
                          r"\bwomit\b|\bwie\s+entscheid\w*|\bnehmen\b")
+
+
+#: "Geht das auch mit dem Reisepass?", "Führerschein?": a document the FAQ does not name for the video
+#: identification (it names the Personalausweis). utter_followup_other_id_document says that, the hotline for
+#: anything else, and the letter without a Personalausweis.
+_OTHER_DOCUMENT = re.compile(r"\b(?:reisepass\w*|pass|f(?:ü|ue)hrerschein\w*|aufenthalts\w*|id[- ]?karte|"
+                             r"ausl(?:ä|ae)ndisch\w*\s+(?:ausweis\w*|pass|papiere?n?|dokument\w*))\b")
+_NOT_OTHER_DOCUMENT = re.compile(r"\b(?:ohne|kein\w*)\s+(?:\w+\s+)?(?:reise)?pass|verloren|abgelaufen|passwort|\bpasst\b")
+
+
+def asks_other_id_document(text: str) -> bool:
+    """True for a question whether another identity document than the Personalausweis will do."""
+    folded = (text or "").casefold()
+    return bool(_OTHER_DOCUMENT.search(folded)) and not _NOT_OTHER_DOCUMENT.search(folded) \
+        and (asks(text) or len(folded.split()) <= 4)
 
 
 def asks_activation_way(text: str) -> bool:
@@ -233,7 +252,8 @@ def same_topic(parse_data: Mapping[str, Any], recent: Sequence[Context]) -> Opti
 
 #: Follow-up replies that carry part of a topic's answer (domain.yml), as that topic.
 _REPLY_TOPICS = {"utter_followup_password_by_post": "password_forgotten", "utter_followup_letter_time": "letter_alternative",
-                 "utter_followup_four_digits": "health_card_digits", "utter_followup_reset_data": "pin_reset"}
+                 "utter_followup_four_digits": "health_card_digits", "utter_followup_reset_data": "pin_reset",
+                 "utter_followup_other_id_document": "nect_id_document"}
 
 
 def _topic_of(response: str) -> Optional[str]:

@@ -89,6 +89,8 @@ FOLLOW_UP_TOPICS = {
     "utter_followup_four_digits": ("qr_code", "health_card_digits"),
     # how the PIN is reset (pin_reset), and the hotline for whether more is lost
     "utter_followup_reset_data": ("pin_reset",),
+    # the Personalausweis the FAQ names (nect_id_document), the hotline for any other document, the letter without one
+    "utter_followup_other_id_document": ("nect_id_document", "letter_alternative"),
     # both ways to register the device: the QR code (qr_code, its 60 days: qr_code_expired), the card for video
     # ident registrations (health_card_digits), the menu item and the PIN (twofa_activation)
     "utter_followup_activation_ways": ("twofa_activation", "qr_code", "qr_code_expired", "health_card_digits"),
@@ -103,7 +105,7 @@ FOLLOW_UP_TOPICS = {
 #: Follow-up replies that give what the FAQ says and, for anything more exact, the hotline: they serve a question
 #: the FAQ does not answer exactly ("Wie viele Tage braucht die Post?": "bitte berücksichtigen Sie die
 #: Postzustellzeiten ... Ist nach einer Woche noch nichts da, melden Sie sich gern unter 08731 76 21384").
-NAMES_THE_HOTLINE = {"utter_followup_letter_time", "utter_followup_reset_data"}
+NAMES_THE_HOTLINE = {"utter_followup_letter_time", "utter_followup_reset_data", "utter_followup_other_id_document"}
 #: "welche Nummer hat euer Support?": the hotline reply gives what the FAQ's answer to these topics comes down to
 #: ("Bitte wenden Sie sich unter ... an unseren Support"); it serves a question about them, and is no FAQ answer.
 HOTLINE_TOPICS = {"registration_problem"}

@@ -48,7 +48,8 @@ _STRONG_FRAME = re.compile(
     r"|\bkann\s+ich\b[^.?!]*\b(?:hier|bei\s+(?:ihnen|euch|dir))\b[^.?!]*\b(?:anfordern|bestellen|beantragen)\b"
     r"|\bk(?:a|ö|oe)nn\w*\s+man\b[^.?!]*\b(?:nochmal|noch\s+mal|erneut)\b[^.?!]*\b(?:\w*schick\w*|\w*send\w*)\b"
     # having it done: "kann ich mir ein neues zuschicken lassen?" (not "... auch per Post ... oder ...?")
-    r"|\b(?:kann|k(?:ö|oe)nnte|darf)\s+ich\s+mir\b(?:(?!\bauch\b|\boder\b)[^.?!])*\b(?:schicken|zuschicken|senden|zusenden|bestellen)\s+lassen\b")
+    r"|\b(?:kann|k(?:ö|oe)nnte|darf)\s+ich\s+mir\b(?:(?!\bauch\b|\boder\b|\b(?:an)?statt\b|\banstelle\b)[^.?!])*\b(?:schicken|zuschicken|senden|zusenden|bestellen)\s+lassen\b"
+    r"(?![^.?!]*\b(?:an)?statt\b)")
 #: Saying what one wants, "bitte", or an imperative at the start: a request unless the message asks
 #: how, what or why ("Ich möchte mich anmelden, was brauche ich dafür?" asks for the FAQ answer).
 _WEAK_FRAME = re.compile(
@@ -57,14 +58,14 @@ _WEAK_FRAME = re.compile(
     r"^\W*(?:(?:ok\w*|gut|alles\s+klar|also|na)\W*)*dann\s+(?:meld|registrier)\w*\s+ich\b(?![^.?!]*\b(?:wieder|sp(?:ä|ae)ter|nochmal|noch\s+mal|bei\s+(?:euch|ihnen|dir)|"
     r"zur(?:ü|ue)ck|morgen))|"
     r"(?:m(?:ö|oe|o)chten?|w(?:ü|ue|u)rd(?:e|en)?|h(?:ä|ae|a)tten?)\s+(?:mich\s+|mir\s+|uns\s+|es\s+|das\s+)?gerne?|"
-    r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte)|\bwill\s+(?:mich|mir)\b|"
+    r"(?:und|dann|also)\s+(?:will|m(?:ö|oe|o)chte|brauche|br(?:ä|ae)uchte|ben(?:ö|oe)tige)|\bwill\s+(?:mich|mir)\b|"
     r"i\s+want|bitte|^\W*brauche?\s+(?!ich\b)|"
     # "brief nochmal schicken plz": "please", not the Postleitzahl
     r"(?:plz|pls|pliz)\W*$|"
     # "ja ich glaub ich muss die pin zurücksetzen"
     r"ich\s+muss\s+(?:wohl\s+|dann\s+|also\s+|halt\s+|jetzt\s+)*(?:die|meine?n?|das|den|ein\w*)?\s*(?:freigabe-?)?(?:pin|passwort|pw|kennwort|qr[- ]?code)\s+"
     r"(?:zur(?:ü|ue)cksetzen|neu\s+setzen|neu\s+vergeben|resetten|pr(?:ü|ue)fen))\b|"
-    r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld|schau|guck)"
+    r"(?:^|[.!?]\s*)\W*(?:(?:dann|ok|okay|oke|also|gut|na\s+gut|ja|jetzt|alles\s+klar)\W+)*(?:schick|send|bestell|registrier|anmeld|pr(?:ü|ue|u)f|mach|meld|schau|guck|check|kontrollier)"
     r"(?:e|t|en)?\b")
 _TELL_HOW = re.compile(r"\b(?:sagen|erkl(?:ä|ae)ren|verraten|beschreiben)\b(?:\s+(?:mir|uns|kurz|mal|bitte))*,?\s+(?:wie|was|wo|wann|warum|wieso|welche\w*)\b")
 _QUESTION_WORD = re.compile(r"\b(wie|wo|was|wann|warum|wieso|weshalb|welche[rsmn]?|wer)\b")
@@ -101,7 +102,10 @@ def is_action_request(text: str) -> bool:
     is a request, although the first sentence holds a question word.
     """
     folded = _GREETING.sub("", (text or "").casefold())  # "hi, registrieren per brief"
-    if not _DO.search(folded) or _NOT.search(folded) or tone.is_complaint(folded):
+    # "nichts" in another sentence ("Das mit dem Selfie ist nichts für mich. Könnten Sie mir ... schicken?") takes
+    # nothing back: only a sentence that names what to do can call it off
+    doing = [sentence for sentence in _sentences(folded) or [folded] if _DO.search(sentence)]
+    if not doing or all(_NOT.search(sentence) for sentence in doing) or tone.is_complaint(folded):
         return False
     if _STRONG_FRAME.search(folded):
         # "Kannst du mir sagen, wie ich die 2FA einrichte?" asks how (the answer); "... sagen, ob mein Code gilt" asks
@@ -180,7 +184,16 @@ def named_task(text: str) -> Optional[str]:
     if re.search(r"registrier|anmeld|passwort|kennwort|\bpw\b", folded):
         folded = _BY_LETTER.sub(" ", folded)  # "neues Passwort per Brief": the letter is the way, not the task
     named = [task for task, pattern in _NAMED_TASKS if pattern.search(folded)]
+    if len(named) > 1:
+        # "Kann ich den Brief hier anfordern, also die Anmeldung meine ich?": what the member says they mean
+        meant = _MEANT.search(folded)
+        if meant is not None:
+            named = [task for task, pattern in _NAMED_TASKS if pattern.search(meant.group(0))]
     return named[0] if len(named) == 1 else None
+
+
+#: The part of a message that says what the member means ("..., also die Anmeldung meine ich", "ich meine die PIN").
+_MEANT = re.compile(r"[^.,;?!]*\b(?:meine\s+ich|mein\s+ich|gemeint)\b[^.,;?!]*|\bich\s+meine?\b[^.,;?!]*")
 
 
 #: A registration named by its verb ("registrier mich", "anmelden"), not by "Zugang" or "Konto".
@@ -362,6 +375,20 @@ def has_valid_insurance_number(text: str) -> bool:
     """True when the text holds a valid Versichertennummer ("ok dann per Brief. A123456780")."""
     found = validation.find_insurance_number(text)
     return found is not None and validation.check_insurance_number(found).ok
+
+
+#: A Versichertennummer typed with the digit after the card's hyphen ("A123456780-1") ...
+_SUFFIXED_NUMBER = re.compile(r"\b[a-z]\s?\d{9}\s*[-–/]\s*\d{1,2}\b")
+#: ... told as not accepted, or asked about ("ich hab A123456780-1 eingegeben, ungültig").
+_NOT_ACCEPTED = re.compile(r"ung(?:ü|ue)ltig|\bnicht\s+an\b|\bnimmt\b|angenommen|akzeptier\w*|geht\s+nicht|klappt\s+nicht|"
+                           r"fehler|falsch|eingegeben|eingeben|eintipp\w*|\btipp\w*|\?")
+
+
+def reports_number_with_suffix(text: str) -> bool:
+    """True for a member who typed the number with the digit after the hyphen and tells that it is refused: the
+    number's format (FAQ) is the answer, not a task that takes the number."""
+    folded = (text or "").casefold()
+    return bool(_SUFFIXED_NUMBER.search(folded)) and bool(_NOT_ACCEPTED.search(folded))
 
 
 def task_with_number(text: str) -> Optional[str]:

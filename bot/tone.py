@@ -19,7 +19,9 @@ _UPSET = re.compile(
     r"bedient|(?:alles|ist|is|so|der\s+reinste|totaler|kompletter)\s+(?:(?:doch|ja|nur|a|ein|der|alles)\s+)*schmarr\w*|wahnsinnig|verr(?:ü|ue)ckt|zum verzweifeln|verzweifel\w*|unm(?:ö|oe)glich|(?<!nicht so )(?<!halb so )(?<!nicht )schlimm|furchtbar|"
     # sarcasm and being lost: "na super. echt toll", "ich versteh nur Bahnhof", "ich blick da nicht mehr durch"
     r"na super\b(?!\W*(?:dank|thx))|echt toll|versteh\w* nur bahnhof|blick\w* (?:da |hier )?(?:gar |echt |einfach )?nicht (?:mehr )?durch|"
-    r"schrecklich|(?:ä|ae)tzend|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
+    r"schrecklich|(?:ä|ae)tzend|nerven\s+(?:am\s+ende|liegen\s+blank)|(?:geht|gehen)\s+mir\s+(?:\w+\s+)?auf\s+die\s+nerven|"
+    # a bare sigh: "oh mann", "boah ey", "mann mann mann", "menno"
+    r"^\W*(?:(?:oh|ach|boah?|mei|o)\s+)?(?:m(?:a|e)nn+(?:\s+m(?:a|e)nn+)*|menno|boah?\s+ey|oje|ohje|oh\s+je)\W*$|nervenaufreibend|na toll|danke f(?:ü|ue)r (?:nichts|nix)|hinten und vorne nicht|"
     r"(?:viel )?zu kompliziert|nicht zurecht|(?:ü|ue)berfordert|reicht es mir|h(?:ä|ae)tte man mir|"
     r"(?:ein|der reinste) witz|umst(?:ä|ae)ndlich|(?:echt|total|voll) kompliziert|(?:der )?letzte dreck|dreck|"
     r"(?:wollte|musste) (?:das|ich)? ?(?:nur |einfach )?(?:mal )?loswerden|musste (?:mal )?gesagt werden|"
@@ -72,10 +74,17 @@ _THANKS = re.compile(r"\b(?:danke\w*|dnake|danek|dnke|dake|danle|danjke|dankesch
                      r"спасибо|شكرا)\b")
 #: Taking note of an answer ("perfekt, dann mach ich das heute noch", "alles klar").
 _NOTED = re.compile(r"^\W*(?:ok(?:ay|ey)?|kk?|top|cool|nice|jo|gut|na gut|schade|alles klar|perfekt|super|prima|top|passt|verstanden|"
-                    r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so)\b")
+                    r"gut zu wissen|klasse|toll|sch(?:ö|oe)n|aha|ah ok|achso|ach so|"
+                    # "hat geklappt 👍", "jetzt geht's"
+                    r"(?:hat\s+)?(?:alles\s+)?(?:geklappt|funktioniert)|klappt\s+jetzt|jetzt\s+(?:geht'?s|klappt'?s|klappt\s+es|geht\s+es))\b")
+#: "ok, Video", "gut, per Brief": a choice of the registration's way, not an acknowledgement.
+_WAY_CHOSEN = re.compile(r"^\W*(?:ok\w*|gut|na\s+gut|alles\s+klar|dann|also|ja)\W+(?:dann\s+)?(?:lieber\s+)?(?:per\s+|mit\s+|(?:ü|ue)ber\s+)?"
+                         r"(?:dem\s+|der\s+)?(?:video\w*|brief|post|nect|selfie)\W*(?:bitte)?\W*$")
 _ENDS_WITH_THANKS = re.compile(r"\b(?:danke\w*|vielen\s+dank|dankesch(?:ö|oe)n|thx|merci)\W*$")
 _TASK_WORDS = re.compile(r"registrier|anmeld|schick|bestell|zur(?:ü|ue)cksetz|pr(?:ü|ue)f|\bwill\b|m(?:ö|oe)chte|brauche")
-_ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es)\b")
+_ASKS = re.compile(r"\?|\b(?:wie|wo|was|wann|warum|wieso|welche\w*|wer|kann ich|muss ich|geht das|gibt es|"
+                   # "ok. brauch ich die app ueberhaupt" asks on ("ok, brauch ich nicht" does not)
+                   r"brauch\w*\s+(?:ich|man)\b(?!\s+(?:nicht|nich|nix|nichts|ned|net|kein\w*)\b)|soll ich|darf ich|muss man|kann man)\b")
 
 
 #: A goodbye at the end of a message ("Guad, nacher wart i halt. Ade", "Also passt des. Adele!").
@@ -185,6 +194,8 @@ def is_thanks(text: str) -> bool:
     if not words or (len(words) > 10 and not (len(words) <= 16 and _ENDS_WITH_THANKS.search(folded))) \
             or _ASKS.search(folded):
         return False  # "ah ok, mit dem QR code von der seite, gefunden. danke" ends with thanks
+    if _WAY_CHOSEN.match(folded):
+        return False  # "ok, Video" at the registration's method question
     if _ACK_THEN_ASKS.match(folded) and not _THANKS.search(folded):
         return False  # "ok und zahlt ihr professionelle zahnreinigung" asks on
     short_thanks = len(words) <= 3 and bool(_THANKS.search(folded)) and not _THANKS_FOR_NOTHING.search(folded)
@@ -273,9 +284,17 @@ def asks_who_answers_in_a_sentence(text: str, max_words: int) -> bool:
                for s in re.split(r"(?<=[.!?])\s+", (text or "").strip()))
 
 
+#: "Ist das hier der Chat der BMW BKK?", "bin ich hier im Chat von euch?": which chat this is.
+_THIS_CHAT = re.compile(r"\b(?:ist|is)\s+(?:das|des|dies)\s+(?:hier\s+)?(?:der|ein|euer|ihr)\s+(?:\w+\s+)?(?:chat|chatbot|assistent)\b"
+                        r"|\bbin\s+ich\s+(?:hier\s+)?(?:im|beim)\s+(?:\w+\s+)?(?:chat|chatbot|assistent)\b")
+
+
 def asks_who_answers(text: str) -> bool:
-    """True for "schreibe ich hier mit einem Menschen?": who answers, not a request for a person."""
+    """True for "schreibe ich hier mit einem Menschen?" or "ist das der Chat der BMW BKK?": who answers, not a
+    request for a person."""
     folded = (text or "").casefold()
+    if _THIS_CHAT.search(folded):
+        return True
     return bool(_WHO_AM_I_TALKING_TO.search(folded)) and bool(re.search(r"mensch|mitarbeiter|person|bot|maschin|ki\b|programm\b|roboter", folded))
 
 
@@ -284,7 +303,9 @@ _CAPABILITIES = re.compile(
     r"\bwas\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr|machst\s+du|tust\s+du|kann\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir))"
     r"|k(?:ö|oe)nnte\s+ich\s+(?:hier|bei\s+(?:euch|ihnen|dir)))\b"
     r"|\b(?:wobei|womit|wie)\s+(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:mir\s+|uns\s+)?(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|so|alles)\s+)*helfen\b"
-    r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b"
+    r"|\bwof(?:ü|ue)r\s+(?:bist\s+du|sind\s+sie|seid\s+ihr)\s+(?:denn\s+|dann\s+|eigentlich\s+|(?:ü|ue)berhaupt\s+|hier\s+)*(?:da|gut|zust(?:ä|ae)ndig)\b"
+    # "was kann ich dich denn überhaupt fragen?"
+    r"|\bwas\s+(?:kann|darf)\s+ich\s+(?:dich|sie|euch)\s+(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|alles|so|hier)\s+)*fragen\b"
     # "kannst du überhaupt was?", "können Sie eigentlich irgendwas?"
     r"|\b(?:kannst\s+du|k(?:ö|oe)nnen\s+sie|k(?:ö|oe)nnt\s+ihr)\s+(?:(?:denn|eigentlich|(?:ü|ue)berhaupt|auch)\s+)*"
     r"(?:was|etwas|irgendwas|irgendetwas|(?:ü|ue)berhaupt\s+was)\s*[?!.]*\s*$")
@@ -292,7 +313,7 @@ _CAPABILITIES = re.compile(
 _CAPABILITIES_FILLER = frozenset(
     "ok okay gut und also hallo hi hey servus moin na dann denn eigentlich überhaupt ueberhaupt alles alle so mir mich "
     "für fuer noch genau sonst tun machen helfen erledigen hier bei euch ihnen dir da mit bitte du sie ihr konkret "
-    "allgemein jetzt schon gerade zurzeit zur zeit ganze sachen dinge".split())
+    "allgemein jetzt schon gerade zurzeit zur zeit ganze sachen dinge ach achso aha".split())
 
 
 def asks_capabilities(text: str) -> bool:

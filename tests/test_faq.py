@@ -331,3 +331,15 @@ def test_a_clarification_weighs_down_a_topic_whose_words_the_question_lacks():
     # with its words, the ranking stays; without a text too
     assert faq.named(ranked, "wie lange dauert das video?") == ranked and faq.named(ranked, "") == ranked
     assert faq.clarify(ranked, faq_confidence=0.6, text="wie lange dauert das video?").topics == ("nect_duration",)
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("auf der webseite unter registrierung ist auch ein qr code. wofür ist der?", "app_download"),
+    ("Auf Ihrer Internetseite ist so ein viereckiges schwarz-weißes Muster, was soll ich damit?", "app_download"),
+    ("Im Brief ist ein QR-Code drauf. Ist der zum App runterladen?", "qr_code"),
+    ("wofür ist der qr code im brief?", "qr_code"),
+    ("wie lange ist der QR-Code aus dem Brief gültig?", None),
+    ("der QR-Code aus dem Brief ist abgelaufen, wofür brauch ich den jetzt?", None)])
+def test_which_qr_code_the_member_means_decides_the_topic(text, topic):
+    """The website's QR code installs the app; the letter's registers the device (FAQ)."""
+    assert faq.topic_cue(text) == topic

@@ -289,7 +289,8 @@ def test_how_the_video_ident_goes_after_the_other_video_ident_answers():
         "utter_faq/nect_steps"
     assert followups.resolve("Und was passiert dann genau, Schritt für Schritt?", "utter_faq/nect_duration") == \
         "utter_faq/nect_steps"
-    assert followups.resolve("und mit dem Reisepass?", "utter_faq/nect_id_document") == "utter_faq/nect_id_document"
+    assert followups.resolve("und mit dem Reisepass?", "utter_faq/nect_id_document") == \
+        "utter_followup_other_id_document"
 
 
 @pytest.mark.parametrize("text, asks", [
@@ -476,3 +477,35 @@ def test_the_letter_right_after_the_video_steps_starts_the_registration_again(te
     assert not followups.context_first("utter_faq/nect_what", "cancel", text)
     assert followups.resolve("wie lange dauert der brief", "utter_registration_video_next") != \
         "utter_registration_switch_to_letter"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Kann ich für die Video-Identifikation auch meinen Reisepass nehmen?", True), ("führerschein?", True),
+    ("geht das auch mit einem ausländischen Pass? ich bin Italiener", True),
+    ("Ich habe keinen Personalausweis, nur einen Reisepass. Geht das?", True),
+    ("Ich habe keinen Reisepass, was nun?", False), ("Mein Reisepass ist abgelaufen, geht der trotzdem?", False),
+    ("Passt das so mit der Nummer?", False), ("Wo finde ich mein Passwort?", False)])
+def test_another_identity_document_gets_what_the_faq_names_and_the_hotline(text: str, asks: bool):
+    """The FAQ names the Personalausweis; whether NECT takes another document it does not say (issue 12)."""
+    assert followups.asks_other_id_document(text) is asks
+
+
+def test_how_to_type_the_number_while_the_task_asks_for_it_gets_its_format():
+    for text in ("hmm wie muss die nummer denn genau eingegeben werden?", "in welchem format?"):
+        assert followups.resolve(text, "utter_ask_insurance_number") == "utter_faq/insurance_number_format"
+    assert followups.resolve("wie muss ich die plz eingeben?", "utter_ask_insurance_number") is None
+
+
+def test_how_long_a_letter_lying_in_the_drawer_can_be_used_is_no_letter_time():
+    text = "Und wie lange kann ich den denn benutzen, der Brief liegt schon eine Weile bei mir in der Schublade?"
+    assert not followups.asks_letter_time(text)
+    assert followups.resolve(text, "utter_resend_ordered") != "utter_followup_letter_time"
+    assert followups.asks_letter_time("wie lange braucht der Brief so?")
+
+
+def test_how_to_activate_again_after_the_pin_reset_gets_the_activation_and_a_forgotten_pin_is_no_2fa_question():
+    assert followups.resolve("und danach wie aktiviere ich die 2FA wieder?", "utter_pin_reset_qr_code") == \
+        "utter_faq/twofa_activation"
+    assert followups.resolve("muss ich danach die 2FA neu aktivieren?", "utter_faq/pin_reset") == "utter_faq/pin_reset"
+    assert followups.resolve("und die freigabe pin weiss ich auch nicht mehr", "utter_password_letter_ordered") != \
+        "utter_faq/new_password_2fa"

@@ -353,3 +353,41 @@ def test_whether_the_own_phone_is_registered_is_looked_up():
     assert requests.own_state_task("sorry, ich wollte wissen ob mein handy für die freigabe eingerichtet ist") == \
         "check_2fa_activation"
     assert requests.own_state_task("muss mein handy registriert werden?") is None
+
+
+def test_nothing_in_another_sentence_takes_no_request_back():
+    assert requests.is_action_request("Das mit dem Selfie ist nichts für mich. Koennten Sie mir bitte ein neues "
+                                      "Passwort mit der Post schicken?")
+    assert not requests.is_action_request("Nein. Bitte nichts schicken.")
+    assert not requests.is_action_request("nein, schick nichts")
+
+
+def test_check_mal_is_a_request():
+    assert requests.is_action_request("is 2fa bei mir schon aktiv? check mal")
+    assert requests.named_task("is 2fa bei mir schon aktiv? check mal") == "check_2fa_activation"
+
+
+def test_what_the_member_says_they_mean_names_the_task():
+    text = "Kann ich den Brief denn gleich hier bei Ihnen anfordern, also die Anmeldung meine ich?"
+    assert requests.is_action_request(text)
+    assert requests.named_task(text) == "start_registration"
+    assert requests.named_task("Brief oder Anmeldung?") is None
+
+
+def test_needing_the_letter_again_after_a_story_is_a_request():
+    text = "ich bin vor kurzem umgezogen und brauche meine zugangsdaten nochmal per brief"
+    assert requests.is_action_request(text)
+    assert requests.named_task(text) == "request_letter_resend"
+
+
+def test_having_it_sent_instead_of_the_video_asks_whether_that_is_possible():
+    assert not requests.is_action_request("kann ich mir die Zugangsdaten per Post schicken lassen statt diesem Video?")
+    assert requests.is_action_request("kann ich mir die Zugangsdaten nochmal zuschicken lassen?")
+
+
+@pytest.mark.parametrize("text, reports", [
+    ("bei der registrierung steht versichertennummer ungültig. ich hab A123456780-1 eingegeben", True),
+    ("er nimmt meine nummer nicht, ich tipp A123456780-1 ein", True), ("A123456780-1 geht das so?", True),
+    ("A123456780-1", False), ("A123456780 ist ungültig?", False)])
+def test_a_number_with_the_digit_after_the_hyphen_told_as_refused(text, reports):
+    assert requests.reports_number_with_suffix(text) is reports

@@ -298,3 +298,40 @@ def test_asking_whom_to_turn_to_is_a_wish_for_a_person():
 def test_how_to_reach_the_insurer_is_a_wish_for_a_person_how_to_register_is_not():
     assert tone.wants_person("wie meld ich mich dann bei euch")
     assert not tone.wants_person("wie melde ich mich bei euch an?")
+
+
+@pytest.mark.parametrize("text", ["oh mann", "boah ey", "mann mann mann",
+                                  "Ich bin wirklich mit den Nerven am Ende mit diesem Computerkram."])
+def test_sighs_and_nerves_at_an_end_are_upset(text):
+    assert tone.is_upset(text)
+
+
+@pytest.mark.parametrize("text", ["Mein Mann hat das gleiche Problem, was tun?", "Mann, wie geht das?"])
+def test_a_man_in_a_question_is_no_sigh(text):
+    assert not tone.is_upset(text)
+
+
+def test_an_acknowledgement_before_a_question_is_no_thanks():
+    assert not tone.is_thanks("ok. brauch ich die app ueberhaupt")
+    assert tone.is_thanks("ok, brauch ich nicht")
+
+
+@pytest.mark.parametrize("text", ["Ach so, wofür sind Sie denn dann da?", "was kann ich dich denn überhaupt fragen?"])
+def test_more_ways_to_ask_what_the_assistant_is_for(text):
+    assert tone.asks_capabilities(text)
+
+
+def test_which_chat_this_is_asks_who_answers():
+    assert tone.asks_who_answers("Guten Tag, ist das hier der Chat von der BMW BKK?")
+    assert tone.asks_who_answers("bin ich hier im chat der bmw bkk?")
+    assert not tone.asks_who_answers("Ist das sicher, wenn ich hier im Chat meine Nummer eingebe?")
+
+
+@pytest.mark.parametrize("text", ["hat geklappt 👍", "jetzt geht's, danke", "alles funktioniert"])
+def test_it_worked_is_an_acknowledgement(text):
+    assert tone.is_thanks(text)
+
+
+@pytest.mark.parametrize("text", ["ok, Video", "gut, per Brief", "na gut, dann lieber per Post"])
+def test_choosing_the_way_after_ok_is_no_acknowledgement(text):
+    assert not tone.is_thanks(text)

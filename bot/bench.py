@@ -335,6 +335,8 @@ def render_quality(q: dict) -> list[str]:
     if members is not None:
         lines += [f"| blind member script: messages | {members['messages']} |",
                   f"| … dead ends | {members['dead_end_rate']:.1%} |",
+                  f"| … dead ends without the related-topic button under an answer | "
+                  f"{members.get('dead_end_rate_without_buttons', members['dead_end_rate']):.1%} |",
                   f"| … wrong answers | {members['wrong_rate']:.1%} |",
                   f"| … letters ordered without the member's yes | {members['unconfirmed_letters']} |"]
         for name, dev in (members.get("dev") or {}).items():
@@ -390,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"messages 51-60 of one conversation: p50 {long_ms:.0f} ms", flush=True)
             tally = blind_members(assistant.rest_url, settings.database_url)
             members = {"messages": tally.messages, "dead_end_rate": tally.dead_end_rate,
+                       "dead_end_rate_without_buttons": tally.dead_end_rate_without_buttons,
                        "wrong_rate": tally.wrong_rate, "unconfirmed_letters": len(tally.unconfirmed_letters)}
             print(f"blind member script: {members}", flush=True)
             for name in DEV_MEMBER_SCRIPTS:  # not blind: used to find gaps (README)

@@ -146,6 +146,34 @@ def candidates_from_parse(parse_data: Mapping[str, Any]) -> list[Candidate]:
     return sorted(found, key=lambda c: c.confidence, reverse=True)
 
 
+#: An FAQ answer offers the selector's next topics as buttons from this probability on, at most ``RELATED_MAX``.
+#: Chosen on development scripts 46-53 (1,903 messages, live): dead ends 77 (0.2, one button), 76 (0.15, one),
+#: 73 (0.1, one), 70 (0.1, two); offline, about one FAQ answer in four carries such a button at 0.1.
+RELATED_MIN_CONFIDENCE = 0.1
+#: At most this many such buttons under one answer.
+RELATED_MAX = 2
+
+
+def related_topics(parse_data: Mapping[str, Any], answered: str, catalog: "Catalog",
+                   exclude: Sequence[str] = ()) -> list[Topic]:
+    """The topics to offer under the answer on ``answered``: the selector's best other topics, if likely enough
+    (at most ``RELATED_MAX``).
+
+    Nothing for a message that is a topic's own title (a click on a button); never a topic in ``exclude``
+    (answered or offered already).
+    """
+    if catalog.by_title(str(parse_data.get("text") or "")) is not None:
+        return []
+    found: list[Topic] = []
+    for candidate in candidates_from_parse(parse_data):
+        if candidate.confidence < RELATED_MIN_CONFIDENCE or len(found) >= RELATED_MAX:
+            break
+        topic = catalog.get(candidate.topic)
+        if topic is not None and topic.id != answered and topic.id not in exclude:
+            found.append(topic)
+    return found
+
+
 def faq_intent_confidence(parse_data: Mapping[str, Any]) -> float:
     """The intent classifier's confidence that the message is an FAQ question."""
     for entry in parse_data.get("intent_ranking") or []:

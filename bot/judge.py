@@ -8,7 +8,10 @@ sorted into kinds (an FAQ answer for topic X, a task step, an apology, ...).
 - A **dead end**: the reply offers nothing for what the member wanted (no
   reply, "Das kann ich nicht sicher beantworten", a reply of another kind),
   so the member has to start over or rephrase.
-- A **wrong answer**: an FAQ answer to a topic the member did not ask about.
+  A reply that offers the wanted topic as a button ("Meinten Sie ...?", or the
+  related topic under an answer) is no dead end: one click takes the member there.
+- A **wrong answer**: an FAQ answer to a topic the member did not ask about (also
+  when a button under it offers the right one).
 - A **letter nobody confirmed**: more letters ordered in a conversation than
   the member confirmed (checked by the caller against the member store).
 """
@@ -161,6 +164,8 @@ class Verdict:
     names: tuple[str, ...]
     dead_end: bool
     wrong: bool
+    #: a wrong answer whose related-topic button offered what the member asked: no dead end only thanks to it
+    by_button: bool = False
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -184,7 +189,9 @@ def judge(want: Iterable[str], messages: list[dict]) -> Verdict:
         or (not wanted_topics and plain <= NO_FAQ_ANSWER)
     )
     helped = hotline_follow_up
-    if wanted_topics and (answered & wanted_topics or (CLARIFY in kinds and _offers(offered, wanted_topics))
+    # a button with the wanted topic's title ("Meinten Sie ...?", or under an answer to a neighbouring topic) takes
+    # the member there in one click: no dead end, though an answer to another topic still counts as wrong
+    if wanted_topics and (answered & wanted_topics or _offers(offered, wanted_topics)
                           or (wanted_topics & HOTLINE_TOPICS and HOTLINE_REPLY in names)):
         helped = True
     for kind_of_want in plain - {"faq"}:
@@ -192,7 +199,9 @@ def judge(want: Iterable[str], messages: list[dict]) -> Verdict:
             helped = True
     if not names:
         helped = False
-    return Verdict(wants, names, dead_end=not helped, wrong=bool(wrong))
+    by_button = bool(wrong) and helped and ANSWER in kinds and _offers(offered, wanted_topics) and not any(
+        kinds & ACCEPTED.get(kind_of_want, set()) for kind_of_want in plain - {"faq"})
+    return Verdict(wants, names, dead_end=not helped, wrong=bool(wrong), by_button=by_button)
 
 
 def _offers(titles: set[str], topics: set[str]) -> bool:
@@ -216,6 +225,11 @@ class Tally:
     @property
     def dead_end_rate(self) -> float:
         return sum(v.dead_end for v in self.verdicts) / max(1, self.messages)
+
+    @property
+    def dead_end_rate_without_buttons(self) -> float:
+        """The dead-end rate had the related-topic buttons under wrong answers not counted as help."""
+        return sum(v.dead_end or v.by_button for v in self.verdicts) / max(1, self.messages)
 
     @property
     def wrong_rate(self) -> float:

@@ -95,12 +95,17 @@ def topology(settings: Settings) -> Topology:
     )
 
 
+#: Rasa's response generator: the domain's responses, an FAQ answer with the related topic's button.
+NLG_TYPE = "addons.nlg.RelatedTopicNLG"
+
+
 def endpoints(settings: Settings, action_url: str) -> dict:
     """Rasa's endpoints for a production replica: shared tracker and lock stores, the actions' proxy."""
     return {
         "action_endpoint": {"url": action_url},
         "tracker_store": {"type": "addons.tracker_store.ProductionTrackerStore", "url": settings.tracker_store_url},
         "lock_store": {"type": "addons.lock_store.AtomicRedisLockStore", "url": settings.lock_store_url},
+        "nlg": {"type": NLG_TYPE},
     }
 
 

@@ -513,7 +513,7 @@ def test_endpoints_prod_read_by_rasa_give_the_production_endpoints():
         with environment(env):
             for section, wanted in expected.items():
                 read = read_endpoint_config(str(ENDPOINTS), section)
-                assert read.url == wanted["url"], section
+                assert read.url == wanted.get("url"), section  # the response generator has none
                 assert read.type == wanted.get("type"), section
                 assert read.kwargs == {}, section
 

@@ -16,8 +16,8 @@ from bot.store.seed import letter_orders
 from tests.conftest import reset_store
 
 BLIND = PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml"
-#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (3.9 %, README) so it cannot slip.
-MAX_DEAD_ENDS = 0.044
+#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (2.7 %, README) so it cannot slip.
+MAX_DEAD_ENDS = 0.032
 
 
 def test_the_blind_script_is_big_enough_and_fully_annotated():
@@ -60,8 +60,9 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
     database_url = assistant.settings.database_url
     tally, report = judge.play(conversations.load_file(BLIND), rest_url, lambda: letter_orders(database_url),
                                before_each=lambda: reset_store(database_url))
-    summary = (f"{tally.messages} messages: dead ends {tally.dead_end_rate:.1%}, wrong answers "
-               f"{tally.wrong_rate:.1%}, unconfirmed letters {tally.unconfirmed_letters}")
+    summary = (f"{tally.messages} messages: dead ends {tally.dead_end_rate:.1%} ({tally.dead_end_rate_without_buttons:.1%} "
+               f"without the related-topic buttons), wrong answers {tally.wrong_rate:.1%}, unconfirmed letters "
+               f"{tally.unconfirmed_letters}")
     with capsys.disabled():  # printed on every run
         print(f"\nblind member script: {summary}")
     assert not tally.unconfirmed_letters, summary + "\n" + "\n".join(report)
@@ -70,21 +71,24 @@ def test_blind_members_rarely_reach_a_dead_end_and_no_letter_is_ordered_unconfir
 
 #: The development scripts (tests/conversations/members_dev*.yml: written like the blind one, but not blind: used to
 #: find gaps such as requests to act that got the FAQ text) hold what is reached there (README).
-DEV_CEILINGS = {"members_dev.yml": 0.021, "members_dev2.yml": 0.005, "members_dev3.yml": 0.006,
-                "members_dev4.yml": 0.018, "members_dev5.yml": 0.02, "members_dev6.yml": 0.009,
-                "members_dev7.yml": 0.022, "members_dev8.yml": 0.027, "members_dev9.yml": 0.029,
-                "members_dev10.yml": 0.029, "members_dev11.yml": 0.023, "members_dev12.yml": 0.024,
-                "members_dev13.yml": 0.032, "members_dev14.yml": 0.014, "members_dev15.yml": 0.045,
-                "members_dev16.yml": 0.032, "members_dev17.yml": 0.049, "members_dev18.yml": 0.023,
+DEV_CEILINGS = {"members_dev.yml": 0.011, "members_dev2.yml": 0.005, "members_dev3.yml": 0.006,
+                "members_dev4.yml": 0.018, "members_dev5.yml": 0.015, "members_dev6.yml": 0.009,
+                "members_dev7.yml": 0.018, "members_dev8.yml": 0.023, "members_dev9.yml": 0.02,
+                "members_dev10.yml": 0.015, "members_dev11.yml": 0.014, "members_dev12.yml": 0.014,
+                "members_dev13.yml": 0.023, "members_dev14.yml": 0.009, "members_dev15.yml": 0.049,
+                "members_dev16.yml": 0.032, "members_dev17.yml": 0.045, "members_dev18.yml": 0.023,
                 "members_dev19.yml": 0.014, "members_dev20.yml": 0.041, "members_dev21.yml": 0.01,
-                "members_dev22.yml": 0.018, "members_dev23.yml": 0.026, "members_dev24.yml": 0.023,
-                "members_dev25.yml": 0.019, "members_dev26.yml": 0.009, "members_dev27.yml": 0.02,
-                "members_dev28.yml": 0.028, "members_dev29.yml": 0.066, "members_dev30.yml": 0.06,
-                "members_dev31.yml": 0.028, "members_dev32.yml": 0.043, "members_dev33.yml": 0.042,
-                "members_dev34.yml": 0.037, "members_dev35.yml": 0.041, "members_dev36.yml": 0.047,
-                "members_dev37.yml": 0.039, "members_dev38.yml": 0.056, "members_dev39.yml": 0.043,
-                "members_dev40.yml": 0.035, "members_dev41.yml": 0.071, "members_dev42.yml": 0.046,
-                "members_dev43.yml": 0.072, "members_dev44.yml": 0.035, "members_dev45.yml": 0.055}
+                "members_dev22.yml": 0.009, "members_dev23.yml": 0.013, "members_dev24.yml": 0.027,
+                "members_dev25.yml": 0.022, "members_dev26.yml": 0.005, "members_dev27.yml": 0.016,
+                "members_dev28.yml": 0.028, "members_dev29.yml": 0.047, "members_dev30.yml": 0.06,
+                "members_dev31.yml": 0.032, "members_dev32.yml": 0.039, "members_dev33.yml": 0.028,
+                "members_dev34.yml": 0.033, "members_dev35.yml": 0.033, "members_dev36.yml": 0.03,
+                "members_dev37.yml": 0.032, "members_dev38.yml": 0.039, "members_dev39.yml": 0.034,
+                "members_dev40.yml": 0.022, "members_dev41.yml": 0.055, "members_dev42.yml": 0.034,
+                "members_dev43.yml": 0.068, "members_dev44.yml": 0.026, "members_dev45.yml": 0.042,
+                "members_dev46.yml": 0.041, "members_dev47.yml": 0.059, "members_dev48.yml": 0.027,
+                "members_dev49.yml": 0.031, "members_dev50.yml": 0.04, "members_dev51.yml": 0.041,
+                "members_dev52.yml": 0.068, "members_dev53.yml": 0.028}
 
 
 @pytest.mark.live
@@ -171,3 +175,22 @@ def test_the_device_replies_after_the_pin_reset_guide_carry_its_topics():
     assert not judge.judge(["give"], same).dead_end and not judge.judge(["give"], same).wrong
     assert not judge.judge(["faq:twofa_activation"], new).dead_end
     assert judge.judge(["faq:ssl"], new).wrong
+
+
+def test_a_button_with_the_wanted_topic_under_a_wrong_answer_is_no_dead_end_but_still_wrong():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    expired = domain["responses"]["utter_faq/qr_code_expired"][0]
+    answer = [{"text": expired["text"], "buttons": [*expired.get("buttons", []),
+                                                   {"title": "QR-Code", "payload": "QR-Code"}]}]
+    from bot import faq
+
+    title = faq.load_catalog().get("qr_code").title
+    answer[0]["buttons"][-1] = {"title": title, "payload": title}
+    verdict = judge.judge(["faq:qr_code"], answer)
+    assert not verdict.dead_end and verdict.wrong and verdict.by_button
+    assert judge.judge(["faq:ssl"], answer).dead_end  # a button for another topic helps nothing
+    assert not judge.judge(["faq:qr_code_expired"], answer).by_button  # the right answer needs no button
+    tally = judge.Tally([verdict, judge.judge(["faq:qr_code_expired"], answer)])
+    assert tally.dead_end_rate == 0.0 and tally.dead_end_rate_without_buttons == 0.5

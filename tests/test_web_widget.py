@@ -285,3 +285,26 @@ def test_layout_at_desktop_and_small_widths(website: Assistant, page: Page, offs
     target = DOCS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     if name != "narrow":
         page.screenshot(path=str(target / f"widget-{name}.png"))
+
+
+
+@pytest.mark.parametrize("name, viewport", [("related-desktop", {"width": 1280, "height": 800}),
+                                            ("related-mobile", {"width": 390, "height": 780})])
+def test_an_answer_offers_the_topic_the_member_may_have_meant(website: Assistant, page: Page, offsite, name: str,
+                                                               viewport: dict, tmp_path: Path):
+    """Under the answer on the phone number: "Was brauche ich für die Registrierung?" (addons/nlg.py); one press
+    answers it. Screenshots at desktop and phone width (UPDATE_SCREENSHOTS=1 keeps them in docs/)."""
+    target = DOCS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    page.set_viewport_size(viewport)
+    open_widget(page, website)
+    before = len(bot_texts(page))
+    say(page, "muss ich meine handynummer angeben?")
+    wait_for_answer(page, before, "Telefonnummer ist freiwillig")
+    related = page.get_by_role("button", name="Was brauche ich für die Registrierung?")
+    expect(related).to_be_visible()
+    page.screenshot(path=str(target / f"widget-{name}.png"))
+    related.click()
+    answer = wait_for_answer(page, before + 1, "Für die Registrierung benötigen Sie")
+    assert "Versichertennummer" in answer
+    assert page.locator(".ofc-user .ofc-text").last.inner_text() == "Was brauche ich für die Registrierung?"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

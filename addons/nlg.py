@@ -56,7 +56,7 @@ def with_related_button(response: Dict[Text, Any], utter_action: Text, tracker: 
 
 
 class RelatedTopicNLG(TemplatedNaturalLanguageGenerator):
-    """The domain's responses; an FAQ answer also offers the topic the member may have meant."""
+    """The domain's responses; an FAQ answer also offers the topics the member may have meant."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
         super().__init__((domain or Domain.empty()).responses)

@@ -289,7 +289,7 @@ def test_layout_at_desktop_and_small_widths(website: Assistant, page: Page, offs
 
 
 @pytest.mark.parametrize("name, viewport", [("related-desktop", {"width": 1280, "height": 800}),
-                                            ("related-mobile", {"width": 390, "height": 780})])
+                                            ("related-mobile", {"width": 375, "height": 780})])
 def test_an_answer_offers_the_topic_the_member_may_have_meant(website: Assistant, page: Page, offsite, name: str,
                                                                viewport: dict, tmp_path: Path):
     """Under the answer on the phone number: "Was brauche ich für die Registrierung?" (addons/nlg.py); one press

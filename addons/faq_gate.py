@@ -26,7 +26,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import faq, followups, requests, tone, validation
+from bot import faq, followups, member_kinds, requests, tone, validation
 
 INFORM_DATA = "inform_data"
 FOLLOW_UP = "follow_up"
@@ -197,6 +197,10 @@ class FaqConfidenceGate(GraphComponent):
                     # no task ("gut, dann ja, bestellen") stays a yes (at a letter's last question, it orders it)
                     _choose_intent(message, FOLLOW_UP, intent.get("confidence", 0.0))
                     continue
+            if intent.get("name") in KIND_INTENTS and _choose_by_kind(message, text, catalog, intent):
+                # "setzen sie meine app pin zurück", "dann einfach die telefonnummer bitte", "bin ich hier mit nem
+                # echten menschen": what members' own words of that kind asked for (bot/member_kinds.py)
+                continue
             standing = followups.LETTER_TIME if followups.asks_letter_time(text) \
                 else followups.FOUR_DIGITS if followups.asks_four_digits(text) \
                 else followups.ACTIVATION_WAYS if followups.asks_activation_way(text) \
@@ -303,6 +307,35 @@ WHO_ANSWERS_MAX_WORDS = 12
 #: Intents a short question that points back is sometimes taken for ("und wenn ich ein neues Handy kaufe?"
 #: reads like a goodbye to the classifier): a question is a follow-up all the same.
 FOLLOW_UP_MISREADS = ("affirm", "deny", "goodbye", "thank")
+
+
+#: The intents under which the kind classifier is heard: an FAQ answer, or no answer at all.
+KIND_INTENTS = (faq.RETRIEVAL_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME, NOT_COVERED)
+
+
+def _choose_by_kind(message: Message, text: str, catalog: faq.Catalog, intent: Dict[Text, Any]) -> bool:
+    """Choose the intent for the kind of reply the kind classifier is sure the message wants: a task that the
+    message's words or topic name (not one only the conversation tells), a person, who answers, an apology for
+    anger without a question. Returns whether it chose one."""
+    confidence = intent.get("confidence", 0.0)
+    if member_kinds.wants(message.data, member_kinds.TASK):
+        if followups.is_follow_up(text) or requests.names_only_a_way(text):
+            # "ok dann per brief. geht das hier direkt?": which task depends on the last answer (action_follow_up)
+            return False
+        task = requests.requested_task(message.data, catalog)
+        if task is None:
+            return False
+        _note_answer_first(message, text, catalog, task)
+        _choose_intent(message, task, confidence)
+    elif member_kinds.wants(message.data, member_kinds.HUMAN) and not tone.asks_who_answers(text):
+        _choose_intent(message, REQUEST_HUMAN, confidence)
+    elif member_kinds.wants(message.data, member_kinds.BOT):
+        _choose_intent(message, "bot_challenge", confidence)
+    elif member_kinds.wants(message.data, member_kinds.UPSET) and "?" not in text:
+        _choose_intent(message, FRUSTRATION, confidence)
+    else:
+        return False
+    return True
 
 
 def _note_answer_first(message: Message, text: str, catalog: faq.Catalog, task: str) -> None:

@@ -178,6 +178,19 @@ def task_of_request_sentence(text: str) -> Optional[str]:
 _BY_LETTER = re.compile(r"\b(?:per|mit|(?:ü|ue)ber|via)\s+(?:der\s+|dem\s+|den\s+)?(?:brief|post)\b")
 
 
+#: The ways a task goes: registration, a new password and the access letter all come "per Brief" ...
+_WAY = re.compile(r"\b(?:brief|briaf|post|video\w*|selfie|ident)\b")
+#: ... while these words name one task.
+_TASK_WORD = re.compile(r"registrier|anmeld|passwort|kennwort|\bpw\b|\bpin\b|\bqr|2fa|zwei[- ]?faktor|zugangsdaten")
+
+
+def names_only_a_way(text: str) -> bool:
+    """True for "per Briaf bittschön" or "Video bitte, ich hab keinen Bock auf Post warten": a way, and no word that
+    says which task; only the conversation tells (the last answer, or the task's own question)."""
+    folded = (text or "").casefold()
+    return bool(_WAY.search(folded)) and not _TASK_WORD.search(folded)
+
+
 def named_task(text: str) -> Optional[str]:
     """The task a request names in its own words, if exactly one."""
     folded = (text or "").casefold()

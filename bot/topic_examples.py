@@ -41,18 +41,20 @@ HELD_OUT_SETS = (PROJECT_ROOT / "tests" / "nlu_holdout.yml", PROJECT_ROOT / "tes
 MIN_WORDS = 4
 
 
-def _key(text: str) -> str:
+def normalised(text: str) -> str:
+    """``text`` folded and with single spaces: two messages that differ only in case or spacing are one."""
     return " ".join(text.casefold().split())
 
 
-def _held_out_sentences() -> set[str]:
+def held_out_sentences() -> set[str]:
+    """Every sentence of the held-out NLU sets (normalised): none may become a training example."""
     found = set()
     for path in HELD_OUT_SETS:
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             for line in str(block.get("examples") or "").splitlines():
                 line = line.strip()
                 if line.startswith("- "):
-                    found.add(_key(line[2:]))
+                    found.add(normalised(line[2:]))
     return found
 
 
@@ -64,7 +66,7 @@ FAQ_PREFIX = "faq:"
 def extract(scripts: Iterable[Path]) -> list[tuple[str, str]]:
     """(want, message) for every member message that wants exactly one thing: an FAQ topic (``faq:<topic>``),
     or an answer the FAQ does not have (one of :data:`OUTSIDE_WANTS`)."""
-    held_out = _held_out_sentences()
+    held_out = held_out_sentences()
     seen: set[str] = set()
     examples = []
     for path in scripts:
@@ -73,11 +75,11 @@ def extract(scripts: Iterable[Path]) -> list[tuple[str, str]]:
                 want = step.get("want")
                 wants = [str(w) for w in ([want] if isinstance(want, str) else list(want or []))]
                 text = str(step.get("user") or "").strip()
-                if len(wants) != 1 or len(text.split()) < MIN_WORDS or _key(text) in held_out | seen:
+                if len(wants) != 1 or len(text.split()) < MIN_WORDS or normalised(text) in held_out | seen:
                     continue
                 if not wants[0].startswith(FAQ_PREFIX) and wants[0] not in OUTSIDE_WANTS:
                     continue
-                seen.add(_key(text))
+                seen.add(normalised(text))
                 examples.append((wants[0], text))
     return examples
 

@@ -16,8 +16,8 @@ from bot.store.seed import letter_orders
 from tests.conftest import reset_store
 
 BLIND = PROJECT_ROOT / "tests" / "conversations" / "members_blind.yml"
-#: The goal is at most 2 % (issue 12); this ceiling holds what is reached (2.7 %, README) so it cannot slip.
-MAX_DEAD_ENDS = 0.032
+#: The goal of issue 12, reached: 2.0 % (5 of 255 messages, README).
+MAX_DEAD_ENDS = 0.02
 
 
 def test_the_blind_script_is_big_enough_and_fully_annotated():
@@ -75,20 +75,23 @@ DEV_CEILINGS = {"members_dev.yml": 0.011, "members_dev2.yml": 0.005, "members_de
                 "members_dev4.yml": 0.018, "members_dev5.yml": 0.015, "members_dev6.yml": 0.009,
                 "members_dev7.yml": 0.018, "members_dev8.yml": 0.023, "members_dev9.yml": 0.02,
                 "members_dev10.yml": 0.015, "members_dev11.yml": 0.014, "members_dev12.yml": 0.014,
-                "members_dev13.yml": 0.023, "members_dev14.yml": 0.009, "members_dev15.yml": 0.049,
+                "members_dev13.yml": 0.023, "members_dev14.yml": 0.009, "members_dev15.yml": 0.04,
                 "members_dev16.yml": 0.032, "members_dev17.yml": 0.045, "members_dev18.yml": 0.023,
-                "members_dev19.yml": 0.014, "members_dev20.yml": 0.041, "members_dev21.yml": 0.01,
-                "members_dev22.yml": 0.009, "members_dev23.yml": 0.013, "members_dev24.yml": 0.027,
-                "members_dev25.yml": 0.022, "members_dev26.yml": 0.005, "members_dev27.yml": 0.016,
-                "members_dev28.yml": 0.028, "members_dev29.yml": 0.047, "members_dev30.yml": 0.06,
-                "members_dev31.yml": 0.032, "members_dev32.yml": 0.039, "members_dev33.yml": 0.028,
-                "members_dev34.yml": 0.033, "members_dev35.yml": 0.033, "members_dev36.yml": 0.03,
-                "members_dev37.yml": 0.032, "members_dev38.yml": 0.039, "members_dev39.yml": 0.034,
-                "members_dev40.yml": 0.022, "members_dev41.yml": 0.055, "members_dev42.yml": 0.034,
-                "members_dev43.yml": 0.068, "members_dev44.yml": 0.026, "members_dev45.yml": 0.042,
+                "members_dev19.yml": 0.014, "members_dev20.yml": 0.036, "members_dev21.yml": 0.01,
+                "members_dev22.yml": 0.009, "members_dev23.yml": 0.013, "members_dev24.yml": 0.02,
+                "members_dev25.yml": 0.015, "members_dev26.yml": 0.005, "members_dev27.yml": 0.016,
+                "members_dev28.yml": 0.024, "members_dev29.yml": 0.047, "members_dev30.yml": 0.06,
+                "members_dev31.yml": 0.032, "members_dev32.yml": 0.035, "members_dev33.yml": 0.028,
+                "members_dev34.yml": 0.029, "members_dev35.yml": 0.029, "members_dev36.yml": 0.026,
+                "members_dev37.yml": 0.028, "members_dev38.yml": 0.039, "members_dev39.yml": 0.03,
+                "members_dev40.yml": 0.022, "members_dev41.yml": 0.05, "members_dev42.yml": 0.025,
+                "members_dev43.yml": 0.068, "members_dev44.yml": 0.026, "members_dev45.yml": 0.034,
                 "members_dev46.yml": 0.041, "members_dev47.yml": 0.059, "members_dev48.yml": 0.027,
-                "members_dev49.yml": 0.031, "members_dev50.yml": 0.04, "members_dev51.yml": 0.041,
-                "members_dev52.yml": 0.068, "members_dev53.yml": 0.028}
+                "members_dev49.yml": 0.031, "members_dev50.yml": 0.04, "members_dev51.yml": 0.037,
+                "members_dev52.yml": 0.068, "members_dev53.yml": 0.028, "members_dev54.yml": 0.087,
+                "members_dev55.yml": 0.061, "members_dev56.yml": 0.048, "members_dev57.yml": 0.047,
+                "members_dev58.yml": 0.038, "members_dev59.yml": 0.045, "members_dev60.yml": 0.016,
+                "members_dev61.yml": 0.056}
 
 
 @pytest.mark.live

@@ -391,3 +391,13 @@ def test_having_it_sent_instead_of_the_video_asks_whether_that_is_possible():
     ("A123456780-1", False), ("A123456780 ist ungültig?", False)])
 def test_a_number_with_the_digit_after_the_hyphen_told_as_refused(text, reports):
     assert requests.reports_number_with_suffix(text) is reports
+
+
+@pytest.mark.parametrize("text, only_a_way", [
+    ("per Briaf bittschön", True), ("Video bitte, ich hab keinen Bock auf Post warten", True),
+    ("selfie ident hab ich keinen bock, per post bitte", True),
+    ("pw vergessen, schickt mir n neues per post", False), ("zugangsdaten per brief nochmal bitte", False),
+    ("registrierung per video", False), ("setzen sie meine app pin zurück", False)])
+def test_a_way_alone_does_not_say_which_task(text: str, only_a_way: bool):
+    # registration, a new password and the access letter all come by letter: only the conversation tells which
+    assert requests.names_only_a_way(text) is only_a_way

@@ -17,7 +17,7 @@ def _script(tmp_path: Path, steps: list[dict]) -> Path:
 
 
 def test_only_questions_about_one_faq_topic_with_enough_words_become_examples(tmp_path: Path):
-    held_out = next(iter(topic_examples._held_out_sentences()))
+    held_out = next(iter(topic_examples.held_out_sentences()))
     script = _script(tmp_path, [
         {"user": "Wie lange ist der QR-Code eigentlich gültig?", "want": "faq:qr_code_expired"},
         {"user": "und per Post?", "want": "faq:letter_alternative"},  # a follow-up: too short
@@ -42,8 +42,8 @@ def test_the_kept_examples_are_those_of_scripts_1_to_37_and_never_of_the_hold_ou
     fresh = topic_examples.extract(topic_examples.SCRIPT_DIR / name for name in topic_examples.SCRIPTS)
     assert topic_examples.load() == tuple(fresh), "run `python -m bot.topic_examples`"
     assert len(fresh) > 1000
-    held_out = topic_examples._held_out_sentences()
-    assert not {topic_examples._key(text) for _, text in fresh} & held_out
+    held_out = topic_examples.held_out_sentences()
+    assert not {topic_examples.normalised(text) for _, text in fresh} & held_out
     topics = {f"faq:{t.id}" for t in faq.load_catalog().topics}
     assert {want for want, _ in fresh} <= topics | set(topic_examples.OUTSIDE_WANTS)
     assert len(topic_examples.questions()) > 1000 and len(topic_examples.outside()) > 100

@@ -322,6 +322,11 @@ def _choose_by_kind(message: Message, text: str, catalog: faq.Catalog, intent: D
         if followups.is_follow_up(text) or requests.names_only_a_way(text):
             # "ok dann per brief. geht das hier direkt?": which task depends on the last answer (action_follow_up)
             return False
+        if intent.get("name") == NOT_COVERED or faq.outside_faq(message.data) >= faq.OUTSIDE_MIN \
+                or requests.reports_failure(text):
+            # "Auslandskrankenschein online anfordern" asks for something no task does; "registrierung sagt plz
+            # falsch" reports a failure and wants the answer why
+            return False
         task = requests.requested_task(message.data, catalog)
         if task is None:
             return False

@@ -91,6 +91,17 @@ _PROBLEM = re.compile(r"\b(?:geht|klappt|funktioniert|funzt)\s+(?:(?:einfach|imm
                       r"(?:nicht|nich|ned|net)\b")
 
 
+#: ... and a failure reported in other words: "registrierung sagt plz falsch", "da kommt ein Fehler".
+_FAILURE = re.compile(r"\bfalsch\w*|\bfehler\w*|\bung(?:ü|ue)ltig\w*")
+
+
+def reports_failure(text: str) -> bool:
+    """True for a message that reports something going wrong ("registrierung sagt plz falsch"): it wants to know
+    why, not to start what failed."""
+    folded = (text or "").casefold()
+    return bool(_PROBLEM.search(folded) or _FAILURE.search(folded))
+
+
 _GREETING = re.compile(r"^\W*(?:hi|hallo|hey|moin|servus|gr(?:ü|ue)(?:ß|ss)\s+gott|gri(?:a|ä)(?:ß|ss)\s+god|"
                        r"guten\s+(?:tag|morgen|abend))\b[\s,.!]*")
 

@@ -118,6 +118,16 @@ def test_a_request_whose_task_only_the_conversation_tells_is_left_to_the_context
             != "request_letter_resend"
 
 
+def test_a_reported_failure_or_a_request_the_faq_does_not_cover_starts_no_task():
+    failure = "neue adresse noch nicht gemeldet, registrierung sagt plz falsch"
+    assert _gated(_parsed(failure, "faq", "task", 0.9, topic="registration_requirements")) != "start_registration"
+    outside = _parsed("Auslandskrankenschein online anfordern", "faq", "task", 0.9, topic="registration_requirements")
+    outside.data["response_selector"]["faq"]["outside_faq"] = 0.9
+    assert _gated(outside) != "start_registration"
+    assert _gated(_parsed("Auslandskrankenschein online anfordern", "not_covered", "task", 0.9,
+                          topic="registration_requirements")) != "start_registration"
+
+
 def test_the_gate_hears_a_wish_for_a_person_a_question_about_who_answers_and_anger():
     assert _gated(_parsed("dann einfach die telefonnummer bitte", "faq", "human", 0.9,
                           topic="phone_number_format")) == "request_human"

@@ -401,3 +401,11 @@ def test_a_number_with_the_digit_after_the_hyphen_told_as_refused(text, reports)
 def test_a_way_alone_does_not_say_which_task(text: str, only_a_way: bool):
     # registration, a new password and the access letter all come by letter: only the conversation tells which
     assert requests.names_only_a_way(text) is only_a_way
+
+
+@pytest.mark.parametrize("text, failure", [
+    ("neue adresse noch nicht gemeldet, registrierung sagt plz falsch", True), ("anmelden klappt nicht", True),
+    ("da kommt immer ein Fehler", True), ("die Nummer ist ungültig sagt er", True),
+    ("hab die pin vergessen hilf mal die zurückzusetzen", False), ("qr noch gültig?", False)])
+def test_a_reported_failure(text: str, failure: bool):
+    assert requests.reports_failure(text) is failure

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -32,8 +30,10 @@ RANKING_LENGTH = 10
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqTopicSelector(GraphComponent):
+class FaqTopicSelector(stored_model.StoredModelComponent):
     """Chooses the ``faq/<topic>`` of a message; sets ``response_selector.faq``."""
+
+    MODEL_FILE = "topic_model.pkl"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -50,18 +50,6 @@ class FaqTopicSelector(GraphComponent):
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
         """Retrain when the members' examples change (they are not in Rasa's training data)."""
         return topic_examples.fingerprint() if config.get("member_examples", True) else None
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[TopicModel] = None) -> None:
-        self.config = config
-        self._storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "FaqTopicSelector":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         intent = self.config["retrieval_intent"]
@@ -81,16 +69,7 @@ class FaqTopicSelector(GraphComponent):
             outside += topic_examples.outside()
         self.model = TopicModel.train([t for _, t in examples], [k for k, _ in examples], outside,
                                       c=self.config["C"], seed=self.config["random_seed"], weights=weights)
-        return stored_model.save(self._storage, self._resource, "topic_model.pkl", self.model)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "FaqTopicSelector":
-        model = stored_model.load(model_storage, resource, "topic_model.pkl", cls.__name__)
-        return cls(config, model_storage, resource, model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return stored_model.save(self._storage, self._resource, self.MODEL_FILE, self.model)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:

@@ -16,12 +16,10 @@ FallbackClassifier, the FAQ gate and the policies read it unchanged.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -33,24 +31,14 @@ RANKING_LENGTH = 10
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class IntentClassifier(GraphComponent):
+class IntentClassifier(stored_model.StoredModelComponent):
     """Sets ``intent`` and ``intent_ranking`` of a message."""
+
+    MODEL_FILE = "intent_model.pkl"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 1.0, "random_seed": 42, "balanced": True, "blend": 0.0}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[TopicModel] = None) -> None:
-        self.config = config
-        self._storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "IntentClassifier":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         # NLU examples only; stories and rules add messages without text
@@ -59,16 +47,7 @@ class IntentClassifier(GraphComponent):
         self.model = TopicModel.train([t for _, t in examples], [i for i, _ in examples],
                                       c=self.config["C"], seed=self.config["random_seed"],
                                       balanced=self.config["balanced"])
-        return stored_model.save(self._storage, self._resource, "intent_model.pkl", self.model)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "IntentClassifier":
-        model = stored_model.load(model_storage, resource, "intent_model.pkl", cls.__name__)
-        return cls(config, model_storage, resource, model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return stored_model.save(self._storage, self._resource, self.MODEL_FILE, self.model)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:

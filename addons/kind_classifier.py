@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -27,8 +25,10 @@ RANKING_LENGTH = 3
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class MemberKindClassifier(GraphComponent):
+class MemberKindClassifier(stored_model.StoredModelComponent):
     """Sets ``member_kind``: the kinds of reply a message most likely wants, with their probabilities."""
+
+    MODEL_FILE = "kind_model.pkl"
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -39,32 +39,11 @@ class MemberKindClassifier(GraphComponent):
         """Retrain when the examples change (they are not in Rasa's training data)."""
         return member_kinds.fingerprint()
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[TopicModel] = None) -> None:
-        self.config = config
-        self._storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MemberKindClassifier":
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = member_kinds.load()
         self.model = TopicModel.train([t for _, t in examples], [k for k, _ in examples],
                                       c=self.config["C"], seed=self.config["random_seed"])
-        return stored_model.save(self._storage, self._resource, "kind_model.pkl", self.model)
-
-    @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "MemberKindClassifier":
-        model = stored_model.load(model_storage, resource, "kind_model.pkl", cls.__name__)
-        return cls(config, model_storage, resource, model)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return stored_model.save(self._storage, self._resource, self.MODEL_FILE, self.model)
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:

@@ -74,8 +74,8 @@ def kind_of_want(want: object) -> Optional[str]:
 
     A number given at the letter's last question is both a correction and a yes: ``give``.
     """
-    wants = [str(w) for w in ([want] if isinstance(want, str) else list(want or []))]
-    kinds = {w.split(":", 1)[0] for w in wants}
+    listed = [str(w) for w in ([want] if isinstance(want, str) else list(want or []))]
+    kinds = {w.split(":", 1)[0] for w in listed}
     if len(kinds) == 1:
         return kinds.pop()
     if kinds == {"give", "confirm"}:
